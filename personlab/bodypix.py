@@ -59,6 +59,16 @@ def read_tfjs(model_json: Path | str) -> tuple[dict, dict[str, np.ndarray]]:
     return doc["modelTopology"], weights
 
 
+def y_planar_concat(parts: list[np.ndarray]) -> np.ndarray:
+    """Join y-planar offset blocks along the last axis keeping y-planar order: all y, then all x.
+
+    BodyPix's forward and backward displacements are each [16 y, 16 x]; our mid head is
+    [fwd y, bwd y, fwd x, bwd x] (spec.DIRECTED_EDGES order).
+    """
+    halves = [p.shape[-1] // 2 for p in parts]
+    return np.concatenate([p[..., :h] for p, h in zip(parts, halves)] + [p[..., h:] for p, h in zip(parts, halves)], axis=-1)
+
+
 def infer_alpha(weights: dict[str, np.ndarray]) -> float:
     """MobileNetV1 width multiplier from the first conv's width (32 * alpha)."""
     return weights["MobilenetV1/Conv2d_0/weights"].shape[-1] / 32
@@ -80,8 +90,8 @@ def load_into(keras_model, weights: dict[str, np.ndarray]) -> None:
         _set_conv_bn(keras_model, f"conv_pw_{i}", f"conv_pw_{i}_bn", w(f"{pw}/weights"), w(f"{pw}/Conv2D_bias"))
     for head in spec.HEADS:
         sources = HEAD_SOURCES[head.name]
-        kernel = np.concatenate([w(f"{s}/weights") for s in sources], axis=-1)
-        bias = np.concatenate([w(f"{s}/Conv2D_bias") for s in sources])
+        kernel = y_planar_concat([w(f"{s}/weights") for s in sources])
+        bias = y_planar_concat([w(f"{s}/Conv2D_bias") for s in sources])
         if head.kind == "offset":  # our graph multiplies offset convs by OFFSET_SCALE
             kernel, bias = kernel / model_lib.OFFSET_SCALE, bias / model_lib.OFFSET_SCALE
         keras_model.get_layer(f"{head.name}_conv").set_weights([kernel, bias])
@@ -121,6 +131,6 @@ def run_graph(model_json: Path | str, images: np.ndarray) -> dict[str, np.ndarra
     for image in images:
         values = dict(zip(names, fn(tf.constant(image[None] / 127.5 - 1.0, tf.float32))))
         for head in spec.HEADS:
-            out = np.concatenate([values[n].numpy() for n in GRAPH_OUTPUTS[head.name]], axis=-1)
+            out = y_planar_concat([values[n].numpy() for n in GRAPH_OUTPUTS[head.name]])
             results[head.name].append(1 / (1 + np.exp(-out)) if head.kind == "probability" else out)
     return {k: np.concatenate(v) for k, v in results.items()}

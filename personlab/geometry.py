@@ -42,11 +42,16 @@ class Affine:
         return np.stack([x, (xy[..., 1] - self.ty) / self.scale], axis=-1)
 
     def pil_coefficients(self) -> tuple[float, ...]:
-        """PIL's AFFINE data: the input->image map as (a, b, c, d, e, f)."""
+        """PIL's AFFINE data (a, b, c, d, e, f): the input->image map in PIL's pixel-centre convention.
+
+        PIL samples the image at (a, c) . (x + 0.5, 1) - 0.5 for output column x, hence the half-pixel terms.
+        """
         inv = 1.0 / self.scale
+        half = 0.5 - 0.5 * inv
+        y_row = (0.0, inv, -self.ty * inv + half)
         if self.flipped:
-            return (-inv, 0.0, self.flip_width - 1 + self.tx * inv, 0.0, inv, -self.ty * inv)
-        return (inv, 0.0, -self.tx * inv, 0.0, inv, -self.ty * inv)
+            return (-inv, 0.0, self.flip_width - 0.5 + 0.5 * inv + self.tx * inv, *y_row)
+        return (inv, 0.0, -self.tx * inv + half, *y_row)
 
 
 def letterbox(image_hw: tuple[int, int], input_hw: tuple[int, int]) -> Affine:
@@ -60,7 +65,7 @@ def letterbox(image_hw: tuple[int, int], input_hw: tuple[int, int]) -> Affine:
 class Augmentation:
     """Random scale (relative to the letterbox fit), random placement/crop, horizontal flip."""
 
-    scale_range: tuple[float, float] = (0.75, 1.5)
+    scale_range: tuple[float, float] = (0.9, 1.7)
     flip_probability: float = 0.5
 
     def sample(self, image_hw: tuple[int, int], input_hw: tuple[int, int], rng: np.random.Generator) -> Affine:

@@ -89,7 +89,7 @@ def encode(people: GridPeople, input_hw: tuple[int, int], stride: int) -> dict[s
     with_kp = people.has_keypoints
     segmentation = people.masks.any(axis=0) if n_people else np.zeros((gh, gw), bool)
     unlabelled_people = (people.masks & ~with_kp[:, None, None]).any(axis=0) if n_people else np.zeros((gh, gw), bool)
-    areas = people.masks.reshape(n_people, -1).sum(axis=1)
+    areas = people.masks.sum(axis=(1, 2))
     order = np.argsort(-areas, kind="stable")  # large first, so small people overwrite
     long = np.zeros((2 * spec.NUM_KEYPOINTS, gh, gw), np.float32)
     long_w = np.zeros((spec.NUM_KEYPOINTS, gh, gw), np.float32)

@@ -1,0 +1,58 @@
+"""Our checkpoint: `<stem>.weights.h5` (Keras weights) + `<stem>.json` (config and provenance).
+
+The architecture is rebuilt from the json by model.build_model, the one source of truth,
+so a checkpoint never carries a second copy of the network definition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import keras
+
+from personlab.model import ModelConfig, build_model
+
+
+def stem_of(path: Path | str) -> Path:
+    path = Path(path)
+    for suffix in (".weights.h5", ".json"):
+        if path.name.endswith(suffix):
+            return path.with_name(path.name[: -len(suffix)])
+    return path
+
+
+def save(model: keras.Model, config: ModelConfig, path: Path | str, info: dict | None = None) -> Path:
+    """Write both files atomically (temporary name, then rename); returns the json path."""
+    stem = stem_of(path)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    weights, meta = Path(f"{stem}.weights.h5"), Path(f"{stem}.json")
+    tmp = Path(f"{stem}.tmp.weights.h5")
+    model.save_weights(tmp)
+    os.replace(tmp, weights)
+    doc = {"model": config.to_dict(), "weights_sha256": sha256(weights), **(info or {})}
+    tmp_meta = meta.with_suffix(".json.tmp")
+    tmp_meta.write_text(json.dumps(doc, indent=2) + "\n")
+    os.replace(tmp_meta, meta)
+    return meta
+
+
+def read_info(path: Path | str) -> dict:
+    meta = Path(f"{stem_of(path)}.json")
+    if not meta.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {meta}")
+    return json.loads(meta.read_text())
+
+
+def load(path: Path | str, input_hw: tuple[int, int] | None = None) -> tuple[keras.Model, ModelConfig]:
+    """Rebuild the model from `<stem>.json` and load `<stem>.weights.h5`."""
+    config = ModelConfig(**read_info(path)["model"])
+    model = build_model(config, input_hw)
+    model.load_weights(f"{stem_of(path)}.weights.h5")
+    return model, config
+
+
+def sha256(path: Path | str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -1,0 +1,133 @@
+"""`personlab <subcommand>`: the one front door (the Makefile targets are thin calls of it).
+
+Bad input exits 2 with a one-line message; everything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out of the way
+
+from personlab import spec  # noqa: E402
+from personlab.data import COCO_DIR, WEIGHTS_DIR, DataError  # noqa: E402
+
+
+def _hw(text: str) -> tuple[int, int]:
+    """'513' or '353x481' (height x width)."""
+    parts = text.lower().split("x")
+    if len(parts) not in (1, 2) or not all(p.isdigit() for p in parts):
+        raise argparse.ArgumentTypeError(f"expected SIZE or HxW, got {text!r}")
+    h, w = int(parts[0]), int(parts[-1])
+    return h, w
+
+
+def _loss_weights(text: str) -> dict[str, float]:
+    """'heatmaps=4,segmentation=2' -> dict (heads not named keep their defaults)."""
+    try:
+        return {k.strip(): float(v) for k, v in (item.split("=") for item in text.split(",") if item)}
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"expected head=weight,...; got {text!r}") from err
+
+
+def cmd_train(args) -> None:
+    from personlab.losses import DEFAULT_LOSS_WEIGHTS
+    from personlab.model import ModelConfig
+    from personlab.train import TrainConfig, train
+
+    config = TrainConfig(
+        model=ModelConfig(args.backbone, args.alpha, args.stride), init=args.init, coco_dir=str(args.coco_dir),
+        input_size=args.input_size, epochs=args.epochs, batch_size=args.batch_size, steps_per_epoch=args.steps_per_epoch,
+        learning_rate=args.lr, loss_weights={**DEFAULT_LOSS_WEIGHTS, **args.loss_weights},
+        freeze_batchnorm=not args.train_batchnorm, max_images=args.max_images, seed=args.seed, distribute=args.distribute,
+    )
+    spec.check_input_size(args.input_size, args.input_size, args.stride)
+    final = train(config, args.out)
+    if args.export_checkpoint:
+        from personlab import checkpoint
+
+        model, model_config = checkpoint.load(final)
+        info = checkpoint.read_info(final)
+        info.pop("weights_sha256", None)
+        print(f"wrote {checkpoint.save(model, model_config, args.export_checkpoint, info)}")
+    print(f"checkpoint: {final}")
+
+
+def cmd_import_bodypix(args) -> None:
+    from personlab import bodypix, checkpoint
+    from personlab.model import ModelConfig
+
+    model = bodypix.build_from_bodypix(args.model_json, stride=args.stride)
+    _, weights = bodypix.read_tfjs(args.model_json)
+    config = ModelConfig("mobilenet_v1", bodypix.infer_alpha(weights), args.stride)
+    info = {"init": f"BodyPix 2.0 weights from {args.model_json}, no training"}
+    print(f"wrote {checkpoint.save(model, config, args.out, info)}")
+
+
+def cmd_render_targets(args) -> None:
+    from personlab.render import render_targets
+
+    for path in render_targets(args.coco_dir, args.split, args.image_ids, args.input_size, args.stride, args.out, args.augment):
+        print(path)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="personlab", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train on COCO (resumes an interrupted run in --out)")
+    p.add_argument("--backbone", default="mobilenet_v1", choices=["mobilenet_v1", "mobilenet_v2"])
+    p.add_argument("--alpha", type=float, default=0.5)
+    p.add_argument("--stride", type=int, default=spec.DEFAULT_STRIDE, choices=spec.STRIDES)
+    p.add_argument("--init", default="bodypix", choices=["bodypix", "imagenet", "random"])
+    p.add_argument("--coco-dir", type=Path, default=COCO_DIR)
+    p.add_argument("--input-size", type=int, default=385, help="square training crop, stride*k+1")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=8, help="per replica")
+    p.add_argument("--steps-per-epoch", type=int, default=None, help="default: one pass over the images")
+    p.add_argument("--lr", type=float, default=5e-4, help="peak learning rate (cosine decay)")
+    p.add_argument("--loss-weights", type=_loss_weights, default={}, help="e.g. heatmaps=4,mid_offsets=0.4")
+    p.add_argument("--train-batchnorm", action="store_true", help="update batch norm (default: frozen)")
+    p.add_argument("--max-images", type=int, default=None, help="use only the first N images (smoke tests)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--distribute", action="store_true", help="tf.distribute.MirroredStrategy over all GPUs")
+    p.add_argument("--out", type=Path, default=Path("runs/train"))
+    p.add_argument("--export-checkpoint", type=Path, default=None, help="also copy the final checkpoint here")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("import-bodypix", help="BodyPix 2.0 TF.js weights -> our checkpoint (no training)")
+    p.add_argument("--model-json", type=Path, default=WEIGHTS_DIR / "bodypix_tfjs/mobilenet_float_050/model-stride16.json")
+    p.add_argument("--stride", type=int, default=spec.DEFAULT_STRIDE, choices=spec.STRIDES)
+    p.add_argument("--out", type=Path, default=Path("runs/bodypix_050/checkpoint"))
+    p.set_defaults(func=cmd_import_bodypix)
+
+    p = sub.add_parser("render-targets", help="draw the targets of COCO images to PNG for a visual check")
+    p.add_argument("image_ids", type=int, nargs="*", help="default: the first 3 images of the split")
+    p.add_argument("--coco-dir", type=Path, default=COCO_DIR)
+    p.add_argument("--split", default="val")
+    p.add_argument("--input-size", type=_hw, default=spec.DEFAULT_INPUT_SIZE)
+    p.add_argument("--stride", type=int, default=spec.DEFAULT_STRIDE, choices=spec.STRIDES)
+    p.add_argument("--augment", action="store_true", help="apply a random training augmentation first")
+    p.add_argument("--out", type=Path, default=Path("runs/targets"))
+    p.set_defaults(func=cmd_render_targets)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        args.func(args)
+    except (DataError, ValueError, FileNotFoundError) as err:
+        print(f"personlab {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,459 @@
+"""The float reference decoder: PersonLab (Papandreou et al. 2018) from head outputs to COCO results.
+
+Pipeline for one image:
+  a. Hough voting: every grid point votes its heatmap probability at itself + its short offset;
+  b. candidates: local maxima of the smoothed vote maps, refined to the vote centroid;
+  c. greedy grouping: the strongest unclaimed candidate seeds a person, whose other keypoints
+     are reached along the edge tree by mid-range offsets refined by short offsets;
+  d. scoring: a keypoint scores the vote mass within its OKS tolerance ("expected OKS");
+  e. instance masks: each person pixel predicts every keypoint by its long-range offsets and
+     joins the person whose keypoints it predicts best.
+
+Conventions: heads are (gh, gw, C) for one image, offsets y-planar in input pixels (see spec);
+grid cell (i, j) sits at input pixel (stride*i, stride*j). Internally points are (y, x) input
+pixels, matching the y-planar heads; only the COCO output is (x, y) in image pixels.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from pycocotools import mask as mask_utils
+
+from personlab import geometry, spec
+
+K = spec.NUM_KEYPOINTS
+N_DIRECTED = len(spec.DIRECTED_EDGES)
+
+
+@dataclass(frozen=True)
+class DecoderConfig:
+    """Decoder parameters; lengths are in input pixels unless stated otherwise."""
+
+    heatmap_floor: float = 0.01  # grid points with a lower keypoint probability cast no vote (speed only)
+    vote_stride: int = 2  # cell size of the Hough score maps: coarser is faster, the centroid keeps sub-pixel accuracy
+    vote_sigma: float = 2.0  # Gaussian smoothing of the score maps (peak-1 kernel: score = nearby vote mass)
+    peak_threshold: float = 0.05  # minimum smoothed score (~ fraction of a full disk of votes) of a candidate
+    max_candidates: int = 500
+    nms_radius: float = 10.0  # a keypoint this close to a claimed one of the same type is a duplicate
+    refine_steps: int = 2  # short-offset refinements after each mid-offset step of the tree
+    min_scale: float = 16.0  # floor of a person's scale sqrt(area), for people with few keypoints
+    keypoint_floor: float = 0.1  # keypoints scoring above this define a person's box and mask association
+    min_person_score: float = 0.02  # mean keypoint score below which a person is dropped
+    max_people: int = 30
+    mask_stride: int = 4  # resolution of the instance-mask assignment
+    seg_threshold: float = 0.5
+    mask_refine_steps: int = 1  # short-offset refinements of each pixel's long-range predictions
+    mask_distance: float = 0.5  # max mean keypoint distance, relative to the person's scale, to join a person
+    long_range_recovery: bool = True  # re-predict keypoints the tree missed from the long-range offsets
+
+
+# ---------------------------------------------------------------------------------------------- sampling
+
+
+def bilinear(grid: np.ndarray, y: np.ndarray, x: np.ndarray, stride: float, channels: np.ndarray | None = None):
+    """Sample a (gh, gw, C) head at input-pixel points (clamped to the grid).
+
+    Returns (*y.shape, C), or (*y.shape,) when `channels` (an int array shaped like y) picks one
+    channel per point, e.g. the short offset of each point's own keypoint.
+    """
+    gh, gw = grid.shape[:2]
+    gy = np.clip(np.asarray(y, np.float64) / stride, 0.0, gh - 1)
+    gx = np.clip(np.asarray(x, np.float64) / stride, 0.0, gw - 1)
+    y0 = np.clip(np.floor(gy).astype(np.intp), 0, max(gh - 2, 0))
+    x0 = np.clip(np.floor(gx).astype(np.intp), 0, max(gw - 2, 0))
+    y1, x1 = np.minimum(y0 + 1, gh - 1), np.minimum(x0 + 1, gw - 1)
+    wy, wx = gy - y0, gx - x0
+    if channels is None:
+        wy, wx = wy[..., None], wx[..., None]
+        at = lambda r, c: grid[r, c]  # noqa: E731
+    else:
+        at = lambda r, c: grid[r, c, channels]  # noqa: E731
+    top = (1 - wx) * at(y0, x0) + wx * at(y0, x1)
+    bottom = (1 - wx) * at(y1, x0) + wx * at(y1, x1)
+    return (1 - wy) * top + wy * bottom
+
+
+def offset_at(head: np.ndarray, y: np.ndarray, x: np.ndarray, stride: float, index: np.ndarray | int):
+    """The (dy, dx) of y-planar offset pair `index` (per point or scalar) at input-pixel points."""
+    n = head.shape[-1] // 2
+    index = np.broadcast_to(np.asarray(index, np.intp), np.shape(y))
+    return bilinear(head, y, x, stride, index), bilinear(head, y, x, stride, index + n)
+
+
+# ---------------------------------------------------------------------------------------------- a. voting
+
+
+def disk_normaliser(stride: int) -> float:
+    """1 / the expected number of grid points in a keypoint disk, so a perfect peak scores ~1."""
+    return stride * stride / (math.pi * spec.DISK_RADIUS**2)
+
+
+def hough_votes(heatmaps: np.ndarray, short_offsets: np.ndarray, stride: int, input_hw: tuple[int, int], floor: float):
+    """Every grid point's vote per keypoint: y, x (input pixels) and normalised weight, each (K, gh*gw)."""
+    ys, xs = spec.grid_points(*input_hw, stride)
+    if heatmaps.shape[:2] != ys.shape:
+        raise ValueError(f"heads are {heatmaps.shape[:2]}, input {input_hw} at stride {stride} needs {ys.shape}")
+    p = np.moveaxis(heatmaps, -1, 0).reshape(K, -1).astype(np.float64)
+    off = np.moveaxis(short_offsets, -1, 0).reshape(2 * K, -1)
+    vy, vx = ys.reshape(1, -1) + off[:K], xs.reshape(1, -1) + off[K:]
+    weight = np.where(p > floor, p, 0.0) * disk_normaliser(stride)
+    return vy, vx, weight
+
+
+def splat(vy: np.ndarray, vx: np.ndarray, weight: np.ndarray, map_hw: tuple[int, int], cell: float) -> np.ndarray:
+    """Bilinearly splat (K, G) weighted votes into (K, *map_hw) maps with `cell` input pixels per cell."""
+    mh, mw = map_hw
+    gy = np.clip(vy / cell, 0.0, mh - 1)
+    gx = np.clip(vx / cell, 0.0, mw - 1)
+    y0 = np.clip(np.floor(gy).astype(np.intp), 0, max(mh - 2, 0))
+    x0 = np.clip(np.floor(gx).astype(np.intp), 0, max(mw - 2, 0))
+    wy, wx = gy - y0, gx - x0
+    base = np.arange(vy.shape[0])[:, None] * (mh * mw)
+    idx, w = [], []
+    for dy, fy in ((0, 1 - wy), (1, wy)):
+        for dx, fx in ((0, 1 - wx), (1, wx)):
+            idx.append(base + np.minimum(y0 + dy, mh - 1) * mw + np.minimum(x0 + dx, mw - 1))
+            w.append(weight * fy * fx)
+    flat = np.bincount(np.concatenate(idx, axis=None), np.concatenate(w, axis=None), minlength=vy.shape[0] * mh * mw)
+    return flat.reshape(vy.shape[0], mh, mw)
+
+
+def gaussian_kernel(sigma: float) -> np.ndarray:
+    """1-D Gaussian with peak 1 (unnormalised), radius 3 sigma."""
+    radius = max(1, math.ceil(3 * sigma))
+    d = np.arange(-radius, radius + 1, dtype=np.float64)
+    return np.exp(-0.5 * (d / sigma) ** 2)
+
+
+def smooth(maps: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Separable filtering of (..., h, w) maps by shifted adds (zero outside)."""
+    r = len(kernel) // 2
+    out = maps * kernel[r]
+    for i in range(1, r + 1):
+        out[..., i:, :] += kernel[r - i] * maps[..., :-i, :]
+        out[..., :-i, :] += kernel[r + i] * maps[..., i:, :]
+    tmp = out
+    out = tmp * kernel[r]
+    for i in range(1, r + 1):
+        out[..., :, i:] += kernel[r - i] * tmp[..., :, :-i]
+        out[..., :, :-i] += kernel[r + i] * tmp[..., :, i:]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- b. candidates
+
+
+def local_maxima(scores: np.ndarray, threshold: float) -> np.ndarray:
+    """(N, ndim) indices of 3x3 local maxima above threshold in (..., h, w) maps.
+
+    A plateau yields one point: a cell must beat its earlier (raster order) neighbours strictly
+    and its later ones weakly, so a vote split evenly between two cells is one peak, not two.
+    """
+    pad = [(0, 0)] * (scores.ndim - 2) + [(1, 1), (1, 1)]
+    p = np.pad(scores, pad, constant_values=-np.inf)
+    h, w = scores.shape[-2:]
+    keep = scores > threshold
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            if dy == dx == 0:
+                continue
+            neighbour = p[..., 1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
+            keep &= (scores > neighbour) if (dy, dx) < (0, 0) else (scores >= neighbour)
+    return np.argwhere(keep)
+
+
+def peak_centroids(votes: np.ndarray, peaks: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Sub-cell (y, x) of each (k, row, col) peak: centroid of the raw votes under the smoothing kernel."""
+    r = len(kernel) // 2
+    padded = np.pad(votes, ((0, 0), (r, r), (r, r)))
+    d = np.arange(-r, r + 1)
+    rows = peaks[:, 1, None, None] + r + d[None, :, None]
+    cols = peaks[:, 2, None, None] + r + d[None, None, :]
+    mass = padded[peaks[:, 0, None, None], rows, cols] * np.outer(kernel, kernel)
+    total = np.maximum(mass.sum(axis=(1, 2)), 1e-12)
+    dy = (mass * d[None, :, None]).sum(axis=(1, 2)) / total
+    dx = (mass * d[None, None, :]).sum(axis=(1, 2)) / total
+    return np.stack([peaks[:, 1] + dy, peaks[:, 2] + dx], axis=-1)
+
+
+@dataclass
+class Candidates:
+    """Keypoint candidates, strongest first."""
+
+    kind: np.ndarray  # (N,) keypoint index
+    yx: np.ndarray  # (N, 2) input pixels
+    score: np.ndarray  # (N,)
+
+
+def find_candidates(votes: np.ndarray, cfg: DecoderConfig) -> Candidates:
+    """Local maxima of the smoothed (K, h, w) vote maps, refined, sorted, capped."""
+    kernel = gaussian_kernel(cfg.vote_sigma / cfg.vote_stride)
+    scores = smooth(votes, kernel)
+    peaks = local_maxima(scores, cfg.peak_threshold)
+    s = scores[peaks[:, 0], peaks[:, 1], peaks[:, 2]]
+    order = np.argsort(-s, kind="stable")[: cfg.max_candidates]
+    peaks = peaks[order]
+    return Candidates(peaks[:, 0], peak_centroids(votes, peaks, kernel) * cfg.vote_stride, s[order])
+
+
+# ---------------------------------------------------------------------------------------------- c. grouping
+
+
+@lru_cache(maxsize=None)
+def tree_order(root: int) -> tuple[tuple[int, int, int], ...]:
+    """Breadth-first (directed edge index, source, target) steps covering the tree from `root`."""
+    steps, seen, queue = [], {root}, [root]
+    for source in queue:
+        for d, (a, b) in enumerate(spec.DIRECTED_EDGES):
+            if a == source and b not in seen:
+                steps.append((d, a, b))
+                seen.add(b)
+                queue.append(b)
+    return tuple(steps)
+
+
+def clamp_yx(yx: np.ndarray, input_hw: tuple[int, int]) -> np.ndarray:
+    return np.clip(yx, 0.0, np.array([input_hw[0] - 1, input_hw[1] - 1], np.float64))
+
+
+def refine(yx: np.ndarray, kinds: np.ndarray | int, short_offsets: np.ndarray, stride: int, steps: int,
+           input_hw: tuple[int, int]) -> np.ndarray:
+    """Move (..., 2) estimates of keypoints `kinds` by their short offsets, `steps` times (recurrent refinement)."""
+    for _ in range(steps):
+        dy, dx = offset_at(short_offsets, yx[..., 0], yx[..., 1], stride, kinds)
+        yx = clamp_yx(yx + np.stack([dy, dx], axis=-1), input_hw)
+    return yx
+
+
+def follow_tree(root: int, root_yx: np.ndarray, short_offsets: np.ndarray, mid_offsets: np.ndarray, stride: int,
+                input_hw: tuple[int, int], refine_steps: int) -> np.ndarray:
+    """(K, 2) positions of one person, from a seed keypoint along the tree by mid offsets + short refinement."""
+    yx = np.zeros((K, 2))
+    yx[root] = root_yx
+    for d, source, target in tree_order(root):
+        sy, sx = yx[source]
+        my, mx = offset_at(mid_offsets, np.array(sy), np.array(sx), stride, d)
+        guess = clamp_yx(np.array([sy + my, sx + mx]), input_hw)
+        yx[target] = refine(guess, target, short_offsets, stride, refine_steps, input_hw)
+    return yx
+
+
+# ---------------------------------------------------------------------------------------------- d. scoring
+
+
+def person_scale(yx: np.ndarray, use: np.ndarray, min_scale: float) -> float:
+    """sqrt of the area of the box around the used keypoints (COCO's OKS scale), at least min_scale."""
+    pts = yx[use] if use.sum() >= 2 else yx
+    extent = pts.max(axis=0) - pts.min(axis=0)
+    return max(math.sqrt(extent[0] * extent[1]), min_scale)
+
+
+def keypoint_scores(yx: np.ndarray, scale: float, vy: np.ndarray, vx: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Expected-OKS keypoint scores: each keypoint's vote mass within its OKS tolerance, in [0, 1]."""
+    sigma = 2.0 * spec.OKS_SIGMAS.astype(np.float64) * scale
+    d2 = (vy - yx[:, :1]) ** 2 + (vx - yx[:, 1:]) ** 2
+    return np.clip((weight * np.exp(-d2 / (2 * sigma[:, None] ** 2))).sum(axis=1), 0.0, 1.0)
+
+
+@dataclass
+class Person:
+    yx: np.ndarray  # (K, 2) input pixels
+    scores: np.ndarray  # (K,)
+    scale: float
+
+    @property
+    def score(self) -> float:
+        return float(self.scores.mean())
+
+
+def claimed_near(people: list[Person], kind: np.ndarray | int, yx: np.ndarray, radius: float) -> np.ndarray:
+    """Whether each (kind, yx) lies within `radius` of a claimed (scoring) same-type keypoint of `people`."""
+    kind = np.atleast_1d(kind)
+    yx = np.reshape(yx, (-1, 2))
+    near = np.zeros(len(kind), bool)
+    for p in people:
+        d2 = ((p.yx[kind] - yx) ** 2).sum(axis=-1)
+        near |= (d2 <= radius * radius) & (p.scores[kind] > 0)
+    return near
+
+
+def recover_keypoints(yx: np.ndarray, scores: np.ndarray, scale: float, outputs: dict[str, np.ndarray],
+                      votes: tuple[np.ndarray, ...], stride: int, input_hw: tuple[int, int],
+                      cfg: DecoderConfig) -> np.ndarray:
+    """Re-predict weak keypoints from the person's confident ones through the long-range offsets.
+
+    The tree reaches a keypoint only through its neighbours, so one missed keypoint cuts off the
+    rest of its branch; the long-range offsets at the person's own keypoints point at every one of
+    its keypoints. A weak keypoint moves to the median of these predictions if it scores better there.
+    """
+    anchors = scores > cfg.keypoint_floor
+    if not anchors.any() or anchors.all():
+        return yx
+    pred = long_range_predictions(outputs, yx[anchors, 0], yx[anchors, 1], stride, input_hw, cfg.refine_steps)
+    guess = np.median(pred, axis=0)
+    better = ~anchors & (keypoint_scores(guess, scale, *votes) > scores)
+    return np.where(better[:, None], guess, yx)
+
+
+def group_people(cands: Candidates, outputs: dict[str, np.ndarray], votes: tuple[np.ndarray, ...], stride: int,
+                 input_hw: tuple[int, int], cfg: DecoderConfig) -> list[Person]:
+    """Greedy PersonLab grouping: seeds in descending score, skipping keypoints already claimed."""
+    people: list[Person] = []
+    vy, vx, weight = votes
+    for kind, yx in zip(cands.kind, cands.yx):
+        if len(people) >= cfg.max_people:
+            break
+        if claimed_near(people, kind, yx, cfg.nms_radius)[0]:
+            continue
+        pos = follow_tree(int(kind), yx, outputs["short_offsets"], outputs["mid_offsets"], stride, input_hw,
+                          cfg.refine_steps)
+        # Score with the scale of all keypoints, then again with that of the confident ones.
+        scale = person_scale(pos, np.ones(K, bool), cfg.min_scale)
+        scores = keypoint_scores(pos, scale, vy, vx, weight)
+        if cfg.long_range_recovery:
+            pos = recover_keypoints(pos, scores, scale, outputs, votes, stride, input_hw, cfg)
+            scores = keypoint_scores(pos, scale, vy, vx, weight)
+        scale = person_scale(pos, scores > cfg.keypoint_floor, cfg.min_scale)
+        scores = keypoint_scores(pos, scale, vy, vx, weight)
+        scores[claimed_near(people, np.arange(K), pos, cfg.nms_radius)] = 0.0
+        person = Person(pos, scores, scale)
+        if person.score >= cfg.min_person_score:
+            people.append(person)
+    return people
+
+
+# ---------------------------------------------------------------------------------------------- e. masks
+
+
+def long_range_predictions(outputs: dict[str, np.ndarray], y: np.ndarray, x: np.ndarray, stride: int,
+                           input_hw: tuple[int, int], refine_steps: int) -> np.ndarray:
+    """(N, K, 2) keypoint positions predicted from N points through their long-range offsets.
+
+    The long offsets are interpolated as absolute targets weighted by segmentation probability
+    (normalised convolution), so a point near the border of a person is not pulled towards the
+    meaningless offsets of background grid points (plain bilinear where no person is near);
+    then each prediction is refined by short offsets.
+    """
+    ys, xs = spec.grid_points(*input_hw, stride)
+    seg = outputs["segmentation"][..., :1].astype(np.float64)
+    long = outputs["long_offsets"]
+    absolute = np.concatenate([ys[..., None] + long[..., :K], xs[..., None] + long[..., K:]], axis=-1)
+    num = bilinear(seg * absolute, y, x, stride)
+    den = bilinear(seg, y, x, stride)
+    plain = bilinear(absolute, y, x, stride)
+    pred = np.where(den > 1e-3, num / np.maximum(den, 1e-3), plain)
+    pred = np.stack([pred[..., :K], pred[..., K:]], axis=-1)
+    kinds = np.broadcast_to(np.arange(K), pred.shape[:-1])
+    return refine(clamp_yx(pred, input_hw), kinds, outputs["short_offsets"], stride, refine_steps, input_hw)
+
+
+def assign_pixels(pred: np.ndarray, people: list[Person], keypoint_floor: float, max_distance: float) -> np.ndarray:
+    """Person index (or -1) of each pixel given its (N, K, 2) keypoint predictions.
+
+    The distance to a person is the mean over its confident keypoints of |prediction - keypoint|,
+    relative to its scale (PersonLab's instance association); the nearest person within
+    `max_distance` wins.
+    """
+    best = np.full(pred.shape[0], np.inf)
+    label = np.full(pred.shape[0], -1, np.intp)
+    for j, p in enumerate(people):
+        use = p.scores > keypoint_floor
+        if not use.any():
+            continue
+        dist = np.sqrt(((pred[:, use] - p.yx[use]) ** 2).sum(axis=-1)).mean(axis=1) / p.scale
+        better = (dist < best) & (dist <= max_distance)
+        best[better], label[better] = dist[better], j
+    return label
+
+
+def instance_labels(outputs: dict[str, np.ndarray], people: list[Person], stride: int, input_hw: tuple[int, int],
+                    cfg: DecoderConfig) -> np.ndarray:
+    """(mh, mw) person index (or -1) on the mask grid (cell (i, j) at input pixel mask_stride*(i, j))."""
+    mh, mw = (input_hw[0] - 1) // cfg.mask_stride + 1, (input_hw[1] - 1) // cfg.mask_stride + 1
+    labels = np.full((mh, mw), -1, np.intp)
+    if not people:
+        return labels
+    my, mx = np.meshgrid(np.arange(mh) * cfg.mask_stride, np.arange(mw) * cfg.mask_stride, indexing="ij")
+    seg = bilinear(outputs["segmentation"], my, mx, stride)[..., 0]
+    rows, cols = np.nonzero(seg > cfg.seg_threshold)
+    if rows.size:
+        pred = long_range_predictions(outputs, my[rows, cols], mx[rows, cols], stride, input_hw, cfg.mask_refine_steps)
+        labels[rows, cols] = assign_pixels(pred, people, cfg.keypoint_floor, cfg.mask_distance)
+    return labels
+
+
+def labels_to_image(labels: np.ndarray, cell: int, affine: geometry.Affine, image_hw: tuple[int, int]) -> np.ndarray:
+    """Nearest-neighbour (h, w) image version of an input-space label grid through the inverse letterbox."""
+    h, w = image_hw
+    # The letterbox is axis-aligned, so rows depend on y only and columns on x only.
+    xy = affine.forward(np.stack([np.arange(w, dtype=np.float64), np.zeros(w)], axis=-1))
+    cols = np.rint(xy[:, 0] / cell).astype(np.intp)
+    yx = affine.forward(np.stack([np.zeros(h), np.arange(h, dtype=np.float64)], axis=-1))
+    rows = np.rint(yx[:, 1] / cell).astype(np.intp)
+    out = np.full((h, w), -1, np.intp)
+    r_ok = (rows >= 0) & (rows < labels.shape[0])
+    c_ok = (cols >= 0) & (cols < labels.shape[1])
+    out[np.ix_(r_ok, c_ok)] = labels[np.ix_(rows[r_ok], cols[c_ok])]
+    return out
+
+
+def encode_masks(image_labels: np.ndarray, n: int) -> list[dict]:
+    """COCO RLEs (counts as str) of the n instance masks in an (h, w) label image."""
+    if n == 0:
+        return []
+    masks = image_labels[:, :, None] == np.arange(n)[None, None, :]
+    rles = mask_utils.encode(np.asfortranarray(masks.astype(np.uint8)))
+    return [{"size": list(r["size"]), "counts": r["counts"].decode("ascii")} for r in rles]
+
+
+# ---------------------------------------------------------------------------------------------- f. output
+
+
+def decode_people(outputs: dict[str, np.ndarray], stride: int, input_hw: tuple[int, int],
+                  cfg: DecoderConfig = DecoderConfig()) -> tuple[list[Person], np.ndarray]:
+    """People (input coordinates) and their mask-grid labels, before mapping back to the image."""
+    missing = [h for h in spec.HEAD_NAMES if h not in outputs]
+    if missing:
+        raise ValueError(f"decoder needs heads {missing}")
+    votes = hough_votes(outputs["heatmaps"], outputs["short_offsets"], stride, input_hw, cfg.heatmap_floor)
+    map_hw = ((input_hw[0] - 1) // cfg.vote_stride + 1, (input_hw[1] - 1) // cfg.vote_stride + 1)
+    cands = find_candidates(splat(*votes, map_hw, cfg.vote_stride), cfg)
+    people = group_people(cands, outputs, votes, stride, input_hw, cfg)
+    return people, instance_labels(outputs, people, stride, input_hw, cfg)
+
+
+def decode(outputs: dict[str, np.ndarray], stride: int, input_hw: tuple[int, int], affine: geometry.Affine,
+           image_id: int, image_hw: tuple[int, int], cfg: DecoderConfig = DecoderConfig()) -> list[dict]:
+    """COCO person results (keypoints, score, bbox, RLE segmentation, area) for one image's head outputs."""
+    people, labels = decode_people(outputs, stride, input_hw, cfg)
+    rles = encode_masks(labels_to_image(labels, cfg.mask_stride, affine, image_hw), len(people))
+    results = []
+    for person, rle in zip(people, rles):
+        xy = affine.inverse(person.yx[:, ::-1])
+        scores = person.scores
+        if affine.flipped:  # the model's left is the image's right
+            xy, scores = xy[list(spec.FLIP_INDEX)], scores[list(spec.FLIP_INDEX)]
+        area = float(mask_utils.area(rle))
+        if area > 0:
+            bbox = [float(v) for v in mask_utils.toBbox(rle)]
+        else:
+            use = scores > cfg.keypoint_floor
+            pts = xy[use] if use.any() else xy
+            lo, hi = pts.min(axis=0), pts.max(axis=0)
+            bbox = [float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1])]
+            area = bbox[2] * bbox[3]
+        keypoints = np.concatenate([xy, scores[:, None]], axis=1).ravel()
+        results.append({
+            "image_id": int(image_id),
+            "category_id": 1,
+            "keypoints": [float(v) for v in keypoints],
+            "score": person.score,
+            "bbox": bbox,
+            "segmentation": rle,
+            "area": area,
+        })  # fmt: skip
+    return results
