@@ -1,0 +1,44 @@
+# The front door: every target is a thin call of `personlab <subcommand>`.
+# `make pipeline` and `make test` work on a fresh machine: they build the venv they need.
+
+PYTHON  ?= python3.11
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
+COCO_DIR    ?= ../shared/coco_person
+WEIGHTS_DIR ?= ../shared/weights
+export COCO_DIR WEIGHTS_DIR
+
+CHECKPOINT := checkpoints/personlab_mobilenet_v1_050
+REPORTS    := reports
+
+.PHONY: setup pipeline train evaluate test lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (set PYTHON=...)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+# The main job: evaluate the committed checkpoint on the val split (COCO keypoint + mask AP).
+pipeline: evaluate
+
+# Reproduces the committed checkpoint: fine-tune BodyPix 2.0 MobileNetV1 0.50 on the train split (2 CPU cores).
+train: setup
+	$(BIN)/personlab train --init bodypix --backbone mobilenet_v1 --alpha 0.5 --epochs 80 --lr 2e-4 \
+		--out runs/train --export-checkpoint $(CHECKPOINT)
+
+evaluate: setup
+	$(BIN)/personlab evaluate --model $(CHECKPOINT).json --split val --out $(REPORTS)/eval_$(notdir $(CHECKPOINT))
+
+test: setup lint
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf runs .pytest_cache .ruff_cache
