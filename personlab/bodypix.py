@@ -65,8 +65,9 @@ def y_planar_concat(parts: list[np.ndarray]) -> np.ndarray:
     BodyPix's forward and backward displacements are each [16 y, 16 x]; our mid head is
     [fwd y, bwd y, fwd x, bwd x] (spec.DIRECTED_EDGES order).
     """
-    halves = [p.shape[-1] // 2 for p in parts]
-    return np.concatenate([p[..., :h] for p, h in zip(parts, halves)] + [p[..., h:] for p, h in zip(parts, halves)], axis=-1)
+    ys = [p[..., : p.shape[-1] // 2] for p in parts]
+    xs = [p[..., p.shape[-1] // 2 :] for p in parts]
+    return np.concatenate(ys + xs, axis=-1)
 
 
 def infer_alpha(weights: dict[str, np.ndarray]) -> float:
@@ -86,7 +87,9 @@ def load_into(keras_model, weights: dict[str, np.ndarray]) -> None:
     _set_conv_bn(keras_model, "conv1", "conv1_bn", w("Conv2d_0/weights"), w("Conv2d_0/Conv2D_bias"))
     for i in range(1, 14):
         dw, pw = f"Conv2d_{i}_depthwise", f"Conv2d_{i}_pointwise"
-        _set_conv_bn(keras_model, f"conv_dw_{i}", f"conv_dw_{i}_bn", w(f"{dw}/depthwise_weights"), w(f"{dw}/depthwise_bias"))
+        _set_conv_bn(
+            keras_model, f"conv_dw_{i}", f"conv_dw_{i}_bn", w(f"{dw}/depthwise_weights"), w(f"{dw}/depthwise_bias")
+        )
         _set_conv_bn(keras_model, f"conv_pw_{i}", f"conv_pw_{i}_bn", w(f"{pw}/weights"), w(f"{pw}/Conv2D_bias"))
     for head in spec.HEADS:
         sources = HEAD_SOURCES[head.name]
@@ -114,7 +117,9 @@ def run_graph(model_json: Path | str, images: np.ndarray) -> dict[str, np.ndarra
     from google.protobuf import json_format
 
     topology, weights = read_tfjs(model_json)
-    graph_def = json_format.ParseDict({"node": topology["node"], "versions": topology.get("versions", {})}, tf.compat.v1.GraphDef())
+    graph_def = json_format.ParseDict(
+        {"node": topology["node"], "versions": topology.get("versions", {})}, tf.compat.v1.GraphDef()
+    )
     for node in graph_def.node:
         if node.op == "Const" and node.name in weights:
             node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(weights[node.name]))
@@ -124,12 +129,14 @@ def run_graph(model_json: Path | str, images: np.ndarray) -> dict[str, np.ndarra
     names = [n for head in spec.HEAD_NAMES for n in GRAPH_OUTPUTS[head]]
 
     def graph(x):
-        return tf.graph_util.import_graph_def(graph_def, input_map={"sub_2": x}, return_elements=[n + ":0" for n in names])
+        return tf.graph_util.import_graph_def(
+            graph_def, input_map={"sub_2": x}, return_elements=[n + ":0" for n in names]
+        )
 
     fn = tf.compat.v1.wrap_function(graph, [tf.TensorSpec([1, None, None, 3], tf.float32)])
     results = {head: [] for head in spec.HEAD_NAMES}
     for image in images:
-        values = dict(zip(names, fn(tf.constant(image[None] / 127.5 - 1.0, tf.float32))))
+        values = dict(zip(names, fn(tf.constant(image[None] / 127.5 - 1.0, tf.float32)), strict=True))
         for head in spec.HEADS:
             out = y_planar_concat([values[n].numpy() for n in GRAPH_OUTPUTS[head.name]])
             results[head.name].append(1 / (1 + np.exp(-out)) if head.kind == "probability" else out)

@@ -40,10 +40,20 @@ def cmd_train(args) -> None:
     from personlab.train import TrainConfig, train
 
     config = TrainConfig(
-        model=ModelConfig(args.backbone, args.alpha, args.stride), init=args.init, coco_dir=str(args.coco_dir),
-        input_size=args.input_size, epochs=args.epochs, batch_size=args.batch_size, steps_per_epoch=args.steps_per_epoch,
-        learning_rate=args.lr, loss_weights={**DEFAULT_LOSS_WEIGHTS, **args.loss_weights},
-        freeze_batchnorm=not args.train_batchnorm, max_images=args.max_images, seed=args.seed, distribute=args.distribute,
+        model=ModelConfig(args.backbone, args.alpha, args.stride),
+        init=args.init,
+        coco_dir=str(args.coco_dir),
+        input_size=args.input_size,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        steps_per_epoch=args.steps_per_epoch,
+        learning_rate=args.lr,
+        loss_weights={**DEFAULT_LOSS_WEIGHTS, **args.loss_weights},
+        freeze_batchnorm=not args.train_batchnorm,
+        trainable=args.trainable,
+        max_images=args.max_images,
+        seed=args.seed,
+        distribute=args.distribute,
     )
     spec.check_input_size(args.input_size, args.input_size, args.stride)
     final = train(config, args.out)
@@ -68,10 +78,43 @@ def cmd_import_bodypix(args) -> None:
     print(f"wrote {checkpoint.save(model, config, args.out, info)}")
 
 
+def cmd_evaluate(args) -> None:
+    import json
+
+    from personlab.data import CocoPersons
+    from personlab.evaluate import evaluate_model
+    from personlab.inference import load_predictor
+
+    predictor = load_predictor(args.model, args.input_size)
+    dataset = CocoPersons(args.coco_dir, args.split)
+    ids = dataset.image_ids[: args.limit] if args.limit else dataset.image_ids
+    results, metrics = evaluate_model(predictor, dataset, ids)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results))
+    summary = {
+        "model": str(args.model),
+        "split": args.split,
+        "images": len(ids),
+        "input_size": list(predictor.input_hw),
+        "stride": predictor.stride,
+        "metrics": metrics,
+    }
+    (args.out / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
+    kp = {k: metrics[f"keypoints/{k}"] for k in ("AP", "AP50", "AP75", "APm", "APl", "AR")}
+    print(
+        "keypoint "
+        + ", ".join(f"{k} {v:.3f}" for k, v in kp.items())
+        + f"; mask AP {metrics['segm/AP']:.3f} on {len(ids)} {args.split} images"
+    )
+    print(f"wrote {args.out / 'results.json'} and {args.out / 'metrics.json'}")
+
+
 def cmd_render_targets(args) -> None:
     from personlab.render import render_targets
 
-    for path in render_targets(args.coco_dir, args.split, args.image_ids, args.input_size, args.stride, args.out, args.augment):
+    for path in render_targets(
+        args.coco_dir, args.split, args.image_ids, args.input_size, args.stride, args.out, args.augment
+    ):
         print(path)
 
 
@@ -92,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps-per-epoch", type=int, default=None, help="default: one pass over the images")
     p.add_argument("--lr", type=float, default=5e-4, help="peak learning rate (cosine decay)")
     p.add_argument("--loss-weights", type=_loss_weights, default={}, help="e.g. heatmaps=4,mid_offsets=0.4")
+    p.add_argument("--trainable", default="all", choices=["all", "heads"], help="train every layer or the heads only")
     p.add_argument("--train-batchnorm", action="store_true", help="update batch norm (default: frozen)")
     p.add_argument("--max-images", type=int, default=None, help="use only the first N images (smoke tests)")
     p.add_argument("--seed", type=int, default=0)
@@ -101,10 +145,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("import-bodypix", help="BodyPix 2.0 TF.js weights -> our checkpoint (no training)")
-    p.add_argument("--model-json", type=Path, default=WEIGHTS_DIR / "bodypix_tfjs/mobilenet_float_050/model-stride16.json")
+    p.add_argument(
+        "--model-json", type=Path, default=WEIGHTS_DIR / "bodypix_tfjs/mobilenet_float_050/model-stride16.json"
+    )
     p.add_argument("--stride", type=int, default=spec.DEFAULT_STRIDE, choices=spec.STRIDES)
     p.add_argument("--out", type=Path, default=Path("runs/bodypix_050/checkpoint"))
     p.set_defaults(func=cmd_import_bodypix)
+
+    p = sub.add_parser("evaluate", help="COCO keypoint and mask AP of a checkpoint or .tflite on a split")
+    p.add_argument("--model", type=Path, required=True, help="checkpoint (.json / .weights.h5) or .tflite")
+    p.add_argument("--coco-dir", type=Path, default=COCO_DIR)
+    p.add_argument("--split", default="val")
+    p.add_argument("--input-size", type=_hw, default=spec.DEFAULT_INPUT_SIZE, help="checkpoints only (H or HxW)")
+    p.add_argument("--limit", type=int, default=None, help="first N images only")
+    p.add_argument("--out", type=Path, default=Path("runs/eval"))
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("render-targets", help="draw the targets of COCO images to PNG for a visual check")
     p.add_argument("image_ids", type=int, nargs="*", help="default: the first 3 images of the split")
@@ -120,7 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         args.func(args)
     except (DataError, ValueError, FileNotFoundError) as err:

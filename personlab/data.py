@@ -91,7 +91,9 @@ class CocoPersons:
             raise DataError(f"cannot read image {path}: {err}") from err
         info = self.coco.imgs[image_id]
         if image.shape[:2] != (info["height"], info["width"]):
-            raise DataError(f"image {path} is {image.shape[1]}x{image.shape[0]}, json says {info['width']}x{info['height']}")
+            raise DataError(
+                f"image {path} is {image.shape[1]}x{image.shape[0]}, json says {info['width']}x{info['height']}"
+            )
         return image
 
     def sample(self, image_id: int) -> Sample:

@@ -5,9 +5,12 @@ Pipeline for one image:
   b. candidates: local maxima of the smoothed vote maps, refined to the vote centroid;
   c. greedy grouping: the strongest unclaimed candidate seeds a person, whose other keypoints
      are reached along the edge tree by mid-range offsets refined by short offsets;
-  d. scoring: a keypoint scores the vote mass within its OKS tolerance ("expected OKS");
+  d. scoring: a keypoint scores the vote mass within its OKS tolerance ("expected OKS"), 0 if an
+     earlier person claimed it; a person scores the mean of its 17;
   e. instance masks: each person pixel predicts every keypoint by its long-range offsets and
      joins the person whose keypoints it predicts best.
+One addition to the paper (DecoderConfig.long_range_recovery): keypoints the tree walk misses
+are re-predicted from the person's confident keypoints through the long-range offsets.
 
 Conventions: heads are (gh, gw, C) for one image, offsets y-planar in input pixels (see spec);
 grid cell (i, j) sits at input pixel (stride*i, stride*j). Internally points are (y, x) input
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from pycocotools import mask as mask_utils
@@ -26,29 +29,33 @@ from pycocotools import mask as mask_utils
 from personlab import geometry, spec
 
 K = spec.NUM_KEYPOINTS
-N_DIRECTED = len(spec.DIRECTED_EDGES)
 
 
 @dataclass(frozen=True)
 class DecoderConfig:
-    """Decoder parameters; lengths are in input pixels unless stated otherwise."""
+    """Decoder parameters; lengths are in input pixels unless stated otherwise.
+
+    nms_radius and refine_steps follow the paper; the rest were set on the oracle (ground-truth
+    targets decoded as model outputs, tests/test_decoder.py), where most barely matter.
+    """
 
     heatmap_floor: float = 0.01  # grid points with a lower keypoint probability cast no vote (speed only)
-    vote_stride: int = 2  # cell size of the Hough score maps: coarser is faster, the centroid keeps sub-pixel accuracy
+    vote_stride: int = 2  # cell of the Hough score maps: 1 is 4x slower, the centroid keeps sub-pixel accuracy
     vote_sigma: float = 2.0  # Gaussian smoothing of the score maps (peak-1 kernel: score = nearby vote mass)
     peak_threshold: float = 0.05  # minimum smoothed score (~ fraction of a full disk of votes) of a candidate
     max_candidates: int = 500
     nms_radius: float = 10.0  # a keypoint this close to a claimed one of the same type is a duplicate
     refine_steps: int = 2  # short-offset refinements after each mid-offset step of the tree
     min_scale: float = 16.0  # floor of a person's scale sqrt(area), for people with few keypoints
-    keypoint_floor: float = 0.1  # keypoints scoring above this define a person's box and mask association
-    min_person_score: float = 0.02  # mean keypoint score below which a person is dropped
+    keypoint_floor: float = 0.1  # keypoints scoring above this are "confident": scale, box, mask association
+    min_person_score: float = 0.02  # people scoring less are dropped (a person with one sure keypoint scores 0.06)
     max_people: int = 30
-    mask_stride: int = 4  # resolution of the instance-mask assignment
+    long_range_recovery: bool = True  # re-predict keypoints the tree missed from the long-range offsets
+    mask_stride: int = 2  # cell of the instance-mask assignment (4: ~25% faster, 0.02 lower oracle mask AP)
     seg_threshold: float = 0.5
     mask_refine_steps: int = 1  # short-offset refinements of each pixel's long-range predictions
     mask_distance: float = 0.5  # max mean keypoint distance, relative to the person's scale, to join a person
-    long_range_recovery: bool = True  # re-predict keypoints the tree missed from the long-range offsets
+    mask_min_score: float = 0.1  # people scoring less get no mask pixels (duplicates would steal them)
 
 
 # ---------------------------------------------------------------------------------------------- sampling
@@ -57,31 +64,33 @@ class DecoderConfig:
 def bilinear(grid: np.ndarray, y: np.ndarray, x: np.ndarray, stride: float, channels: np.ndarray | None = None):
     """Sample a (gh, gw, C) head at input-pixel points (clamped to the grid).
 
-    Returns (*y.shape, C), or (*y.shape,) when `channels` (an int array shaped like y) picks one
-    channel per point, e.g. the short offset of each point's own keypoint.
+    Returns (*y.shape, C); or, when `channels` (ints shaped (*y.shape, M)) picks channels per
+    point, e.g. each point's own keypoint offsets, (*y.shape, M).
     """
     gh, gw = grid.shape[:2]
     gy = np.clip(np.asarray(y, np.float64) / stride, 0.0, gh - 1)
     gx = np.clip(np.asarray(x, np.float64) / stride, 0.0, gw - 1)
-    y0 = np.clip(np.floor(gy).astype(np.intp), 0, max(gh - 2, 0))
-    x0 = np.clip(np.floor(gx).astype(np.intp), 0, max(gw - 2, 0))
+    y0 = np.clip(gy.astype(np.intp), 0, max(gh - 2, 0))  # gy >= 0, so truncation is floor
+    x0 = np.clip(gx.astype(np.intp), 0, max(gw - 2, 0))
     y1, x1 = np.minimum(y0 + 1, gh - 1), np.minimum(x0 + 1, gw - 1)
-    wy, wx = gy - y0, gx - x0
+    wy, wx = (gy - y0)[..., None], (gx - x0)[..., None]
+
     if channels is None:
-        wy, wx = wy[..., None], wx[..., None]
         at = lambda r, c: grid[r, c]  # noqa: E731
-    else:
-        at = lambda r, c: grid[r, c, channels]  # noqa: E731
+    else:  # flat indices: much faster than three-array fancy indexing
+        flat, n_channels = np.ascontiguousarray(grid).reshape(-1), grid.shape[-1]
+        at = lambda r, c: flat[(r * gw + c)[..., None] * n_channels + channels]  # noqa: E731
+
     top = (1 - wx) * at(y0, x0) + wx * at(y0, x1)
     bottom = (1 - wx) * at(y1, x0) + wx * at(y1, x1)
     return (1 - wy) * top + wy * bottom
 
 
-def offset_at(head: np.ndarray, y: np.ndarray, x: np.ndarray, stride: float, index: np.ndarray | int):
-    """The (dy, dx) of y-planar offset pair `index` (per point or scalar) at input-pixel points."""
+def offset_at(head: np.ndarray, y: np.ndarray, x: np.ndarray, stride: float, index: np.ndarray | int) -> np.ndarray:
+    """(*y.shape, 2) (dy, dx) of the y-planar offset pair `index` (per point, or one for all) at input-pixel points."""
     n = head.shape[-1] // 2
-    index = np.broadcast_to(np.asarray(index, np.intp), np.shape(y))
-    return bilinear(head, y, x, stride, index), bilinear(head, y, x, stride, index + n)
+    index = np.broadcast_to(np.asarray(index, np.intp), np.shape(y))[..., None]
+    return bilinear(head, y, x, stride, np.concatenate([index, index + n], axis=-1))
 
 
 # ---------------------------------------------------------------------------------------------- a. voting
@@ -105,10 +114,15 @@ def hough_votes(heatmaps: np.ndarray, short_offsets: np.ndarray, stride: int, in
 
 
 def splat(vy: np.ndarray, vx: np.ndarray, weight: np.ndarray, map_hw: tuple[int, int], cell: float) -> np.ndarray:
-    """Bilinearly splat (K, G) weighted votes into (K, *map_hw) maps with `cell` input pixels per cell."""
+    """Bilinearly splat (K, G) weighted votes into (K, *map_hw) maps with `cell` input pixels per cell.
+
+    Votes landing outside the map are dropped rather than clamped, which would pile them up into
+    false peaks along the border.
+    """
     mh, mw = map_hw
-    gy = np.clip(vy / cell, 0.0, mh - 1)
-    gx = np.clip(vx / cell, 0.0, mw - 1)
+    gy, gx = vy / cell, vx / cell
+    weight = np.where((gy >= 0) & (gy <= mh - 1) & (gx >= 0) & (gx <= mw - 1), weight, 0.0)
+    gy, gx = np.clip(gy, 0.0, mh - 1), np.clip(gx, 0.0, mw - 1)
     y0 = np.clip(np.floor(gy).astype(np.intp), 0, max(mh - 2, 0))
     x0 = np.clip(np.floor(gx).astype(np.intp), 0, max(mw - 2, 0))
     wy, wx = gy - y0, gx - x0
@@ -166,18 +180,30 @@ def local_maxima(scores: np.ndarray, threshold: float) -> np.ndarray:
     return np.argwhere(keep)
 
 
-def peak_centroids(votes: np.ndarray, peaks: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """Sub-cell (y, x) of each (k, row, col) peak: centroid of the raw votes under the smoothing kernel."""
-    r = len(kernel) // 2
-    padded = np.pad(votes, ((0, 0), (r, r), (r, r)))
-    d = np.arange(-r, r + 1)
-    rows = peaks[:, 1, None, None] + r + d[None, :, None]
-    cols = peaks[:, 2, None, None] + r + d[None, None, :]
-    mass = padded[peaks[:, 0, None, None], rows, cols] * np.outer(kernel, kernel)
-    total = np.maximum(mass.sum(axis=(1, 2)), 1e-12)
-    dy = (mass * d[None, :, None]).sum(axis=(1, 2)) / total
-    dx = (mass * d[None, None, :]).sum(axis=(1, 2)) / total
-    return np.stack([peaks[:, 1] + dy, peaks[:, 2] + dx], axis=-1)
+def refine_peaks(votes: np.ndarray, peaks: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """Sub-cell (y, x) and score of each (k, row, col) peak of the (K, h, w) raw vote maps.
+
+    The position is the centroid of the raw votes in a window of about 2 sigma around the peak,
+    with uniform weights because a bilinear splat keeps the first moment: a tight cluster of votes
+    comes back exactly (a Gaussian window would pull it towards the peak cell). The score is the
+    Gaussian-weighted vote mass around that position, so it does not depend on where the peak
+    falls between cells. Lengths in vote cells.
+    """
+    outer = max(1, math.ceil(3 * sigma))
+    inner = max(1, round(2 * sigma))
+    padded = np.pad(votes, ((0, 0), (outer, outer), (outer, outer)))
+    d = np.arange(-outer, outer + 1, dtype=np.float64)
+    rows = peaks[:, 1, None, None] + outer + np.arange(-outer, outer + 1)[None, :, None]
+    cols = peaks[:, 2, None, None] + outer + np.arange(-outer, outer + 1)[None, None, :]
+    mass = padded[peaks[:, 0, None, None], rows, cols]
+    box = (np.abs(d)[:, None] <= inner) & (np.abs(d)[None, :] <= inner)
+    central = mass * box
+    total = np.maximum(central.sum(axis=(1, 2)), 1e-12)
+    dy = (central * d[None, :, None]).sum(axis=(1, 2)) / total
+    dx = (central * d[None, None, :]).sum(axis=(1, 2)) / total
+    dist2 = (d[None, :, None] - dy[:, None, None]) ** 2 + (d[None, None, :] - dx[:, None, None]) ** 2
+    score = (mass * np.exp(-dist2 / (2 * sigma * sigma))).sum(axis=(1, 2))
+    return np.stack([peaks[:, 1] + dy, peaks[:, 2] + dx], axis=-1), score
 
 
 @dataclass
@@ -191,19 +217,19 @@ class Candidates:
 
 def find_candidates(votes: np.ndarray, cfg: DecoderConfig) -> Candidates:
     """Local maxima of the smoothed (K, h, w) vote maps, refined, sorted, capped."""
-    kernel = gaussian_kernel(cfg.vote_sigma / cfg.vote_stride)
-    scores = smooth(votes, kernel)
-    peaks = local_maxima(scores, cfg.peak_threshold)
-    s = scores[peaks[:, 0], peaks[:, 1], peaks[:, 2]]
-    order = np.argsort(-s, kind="stable")[: cfg.max_candidates]
-    peaks = peaks[order]
-    return Candidates(peaks[:, 0], peak_centroids(votes, peaks, kernel) * cfg.vote_stride, s[order])
+    sigma = cfg.vote_sigma / cfg.vote_stride
+    peaks = local_maxima(
+        smooth(votes.astype(np.float32), gaussian_kernel(sigma).astype(np.float32)), cfg.peak_threshold
+    )
+    yx, score = refine_peaks(votes, peaks, sigma)
+    order = np.argsort(-score, kind="stable")[: cfg.max_candidates]
+    return Candidates(peaks[order, 0], yx[order] * cfg.vote_stride, score[order])
 
 
 # ---------------------------------------------------------------------------------------------- c. grouping
 
 
-@lru_cache(maxsize=None)
+@cache
 def tree_order(root: int) -> tuple[tuple[int, int, int], ...]:
     """Breadth-first (directed edge index, source, target) steps covering the tree from `root`."""
     steps, seen, queue = [], {root}, [root]
@@ -220,25 +246,56 @@ def clamp_yx(yx: np.ndarray, input_hw: tuple[int, int]) -> np.ndarray:
     return np.clip(yx, 0.0, np.array([input_hw[0] - 1, input_hw[1] - 1], np.float64))
 
 
-def refine(yx: np.ndarray, kinds: np.ndarray | int, short_offsets: np.ndarray, stride: int, steps: int,
-           input_hw: tuple[int, int]) -> np.ndarray:
+def refine(
+    yx: np.ndarray,
+    kinds: np.ndarray | int,
+    short_offsets: np.ndarray,
+    stride: int,
+    steps: int,
+    input_hw: tuple[int, int],
+) -> np.ndarray:
     """Move (..., 2) estimates of keypoints `kinds` by their short offsets, `steps` times (recurrent refinement)."""
     for _ in range(steps):
-        dy, dx = offset_at(short_offsets, yx[..., 0], yx[..., 1], stride, kinds)
-        yx = clamp_yx(yx + np.stack([dy, dx], axis=-1), input_hw)
+        yx = clamp_yx(yx + offset_at(short_offsets, yx[..., 0], yx[..., 1], stride, kinds), input_hw)
     return yx
 
 
-def follow_tree(root: int, root_yx: np.ndarray, short_offsets: np.ndarray, mid_offsets: np.ndarray, stride: int,
-                input_hw: tuple[int, int], refine_steps: int) -> np.ndarray:
+def offset_at_point(head: np.ndarray, y: float, x: float, stride: float, index: int) -> tuple[float, float]:
+    """offset_at for one point and one pair, in plain Python: the tree walk makes hundreds of these calls."""
+    gh, gw, channels = head.shape
+    gy = min(max(y / stride, 0.0), gh - 1.0)
+    gx = min(max(x / stride, 0.0), gw - 1.0)
+    y0, x0 = min(int(gy), max(gh - 2, 0)), min(int(gx), max(gw - 2, 0))
+    y1, x1 = min(y0 + 1, gh - 1), min(x0 + 1, gw - 1)
+    wy, wx = gy - y0, gx - x0
+    c = (index, index + channels // 2)
+    corners = head[[y0, y0, y1, y1], [x0, x1, x0, x1]][:, c].astype(np.float64)
+    weights = np.array([(1 - wy) * (1 - wx), (1 - wy) * wx, wy * (1 - wx), wy * wx])
+    dy, dx = weights @ corners
+    return float(dy), float(dx)
+
+
+def follow_tree(
+    root: int,
+    root_yx: np.ndarray,
+    short_offsets: np.ndarray,
+    mid_offsets: np.ndarray,
+    stride: int,
+    input_hw: tuple[int, int],
+    refine_steps: int,
+) -> np.ndarray:
     """(K, 2) positions of one person, from a seed keypoint along the tree by mid offsets + short refinement."""
+    h, w = input_hw[0] - 1.0, input_hw[1] - 1.0
     yx = np.zeros((K, 2))
     yx[root] = root_yx
     for d, source, target in tree_order(root):
-        sy, sx = yx[source]
-        my, mx = offset_at(mid_offsets, np.array(sy), np.array(sx), stride, d)
-        guess = clamp_yx(np.array([sy + my, sx + mx]), input_hw)
-        yx[target] = refine(guess, target, short_offsets, stride, refine_steps, input_hw)
+        sy, sx = float(yx[source, 0]), float(yx[source, 1])
+        dy, dx = offset_at_point(mid_offsets, sy, sx, stride, d)
+        ty, tx = min(max(sy + dy, 0.0), h), min(max(sx + dx, 0.0), w)
+        for _ in range(refine_steps):
+            dy, dx = offset_at_point(short_offsets, ty, tx, stride, target)
+            ty, tx = min(max(ty + dy, 0.0), h), min(max(tx + dx, 0.0), w)
+        yx[target] = ty, tx
     return yx
 
 
@@ -261,9 +318,11 @@ def keypoint_scores(yx: np.ndarray, scale: float, vy: np.ndarray, vx: np.ndarray
 
 @dataclass
 class Person:
+    """One detection in input coordinates."""
+
     yx: np.ndarray  # (K, 2) input pixels
-    scores: np.ndarray  # (K,)
-    scale: float
+    scores: np.ndarray  # (K,) expected-OKS scores, 0 where an earlier person claimed the keypoint
+    scale: float  # sqrt(area) estimate, input pixels
 
     @property
     def score(self) -> float:
@@ -281,9 +340,16 @@ def claimed_near(people: list[Person], kind: np.ndarray | int, yx: np.ndarray, r
     return near
 
 
-def recover_keypoints(yx: np.ndarray, scores: np.ndarray, scale: float, outputs: dict[str, np.ndarray],
-                      votes: tuple[np.ndarray, ...], stride: int, input_hw: tuple[int, int],
-                      cfg: DecoderConfig) -> np.ndarray:
+def recover_keypoints(
+    yx: np.ndarray,
+    scores: np.ndarray,
+    scale: float,
+    outputs: dict[str, np.ndarray],
+    votes: tuple[np.ndarray, ...],
+    stride: int,
+    input_hw: tuple[int, int],
+    cfg: DecoderConfig,
+) -> np.ndarray:
     """Re-predict weak keypoints from the person's confident ones through the long-range offsets.
 
     The tree reaches a keypoint only through its neighbours, so one missed keypoint cuts off the
@@ -299,18 +365,25 @@ def recover_keypoints(yx: np.ndarray, scores: np.ndarray, scale: float, outputs:
     return np.where(better[:, None], guess, yx)
 
 
-def group_people(cands: Candidates, outputs: dict[str, np.ndarray], votes: tuple[np.ndarray, ...], stride: int,
-                 input_hw: tuple[int, int], cfg: DecoderConfig) -> list[Person]:
+def group_people(
+    cands: Candidates,
+    outputs: dict[str, np.ndarray],
+    votes: tuple[np.ndarray, ...],
+    stride: int,
+    input_hw: tuple[int, int],
+    cfg: DecoderConfig,
+) -> list[Person]:
     """Greedy PersonLab grouping: seeds in descending score, skipping keypoints already claimed."""
     people: list[Person] = []
     vy, vx, weight = votes
-    for kind, yx in zip(cands.kind, cands.yx):
+    for kind, yx in zip(cands.kind, cands.yx, strict=True):
         if len(people) >= cfg.max_people:
             break
         if claimed_near(people, kind, yx, cfg.nms_radius)[0]:
             continue
-        pos = follow_tree(int(kind), yx, outputs["short_offsets"], outputs["mid_offsets"], stride, input_hw,
-                          cfg.refine_steps)
+        pos = follow_tree(
+            int(kind), yx, outputs["short_offsets"], outputs["mid_offsets"], stride, input_hw, cfg.refine_steps
+        )
         # Score with the scale of all keypoints, then again with that of the confident ones.
         scale = person_scale(pos, np.ones(K, bool), cfg.min_scale)
         scores = keypoint_scores(pos, scale, vy, vx, weight)
@@ -329,8 +402,14 @@ def group_people(cands: Candidates, outputs: dict[str, np.ndarray], votes: tuple
 # ---------------------------------------------------------------------------------------------- e. masks
 
 
-def long_range_predictions(outputs: dict[str, np.ndarray], y: np.ndarray, x: np.ndarray, stride: int,
-                           input_hw: tuple[int, int], refine_steps: int) -> np.ndarray:
+def long_range_predictions(
+    outputs: dict[str, np.ndarray],
+    y: np.ndarray,
+    x: np.ndarray,
+    stride: int,
+    input_hw: tuple[int, int],
+    refine_steps: int,
+) -> np.ndarray:
     """(N, K, 2) keypoint positions predicted from N points through their long-range offsets.
 
     The long offsets are interpolated as absolute targets weighted by segmentation probability
@@ -342,36 +421,43 @@ def long_range_predictions(outputs: dict[str, np.ndarray], y: np.ndarray, x: np.
     seg = outputs["segmentation"][..., :1].astype(np.float64)
     long = outputs["long_offsets"]
     absolute = np.concatenate([ys[..., None] + long[..., :K], xs[..., None] + long[..., K:]], axis=-1)
-    num = bilinear(seg * absolute, y, x, stride)
-    den = bilinear(seg, y, x, stride)
-    plain = bilinear(absolute, y, x, stride)
-    pred = np.where(den > 1e-3, num / np.maximum(den, 1e-3), plain)
+    num = bilinear(np.concatenate([seg * absolute, seg], axis=-1), y, x, stride)
+    pred, den = num[..., :-1] / np.maximum(num[..., -1:], 1e-3), num[..., -1]
+    if (den <= 1e-3).any():
+        pred[den <= 1e-3] = bilinear(absolute, y[den <= 1e-3], x[den <= 1e-3], stride)
     pred = np.stack([pred[..., :K], pred[..., K:]], axis=-1)
     kinds = np.broadcast_to(np.arange(K), pred.shape[:-1])
     return refine(clamp_yx(pred, input_hw), kinds, outputs["short_offsets"], stride, refine_steps, input_hw)
 
 
-def assign_pixels(pred: np.ndarray, people: list[Person], keypoint_floor: float, max_distance: float) -> np.ndarray:
+def assign_pixels(
+    pred: np.ndarray, people: list[Person], keypoint_floor: float, max_distance: float, min_score: float = 0.0
+) -> np.ndarray:
     """Person index (or -1) of each pixel given its (N, K, 2) keypoint predictions.
 
     The distance to a person is the mean over its confident keypoints of |prediction - keypoint|,
     relative to its scale (PersonLab's instance association); the nearest person within
-    `max_distance` wins.
+    `max_distance` wins. People scoring under `min_score` (mostly duplicates whose keypoints were
+    claimed by others) take no pixels: judged on their one or two unclaimed keypoints, they would
+    steal pixels from the person they duplicate.
     """
-    best = np.full(pred.shape[0], np.inf)
+    best = np.full(pred.shape[0], np.inf, np.float32)
     label = np.full(pred.shape[0], -1, np.intp)
+    py, px = np.ascontiguousarray(np.transpose(pred, (2, 1, 0)), dtype=np.float32)  # (K, N) y and x
     for j, p in enumerate(people):
         use = p.scores > keypoint_floor
-        if not use.any():
+        if not use.any() or p.score < min_score:
             continue
-        dist = np.sqrt(((pred[:, use] - p.yx[use]) ** 2).sum(axis=-1)).mean(axis=1) / p.scale
+        yx = p.yx[use].astype(np.float32)
+        dist = np.hypot(py[use] - yx[:, :1], px[use] - yx[:, 1:]).mean(axis=0) / p.scale
         better = (dist < best) & (dist <= max_distance)
         best[better], label[better] = dist[better], j
     return label
 
 
-def instance_labels(outputs: dict[str, np.ndarray], people: list[Person], stride: int, input_hw: tuple[int, int],
-                    cfg: DecoderConfig) -> np.ndarray:
+def instance_labels(
+    outputs: dict[str, np.ndarray], people: list[Person], stride: int, input_hw: tuple[int, int], cfg: DecoderConfig
+) -> np.ndarray:
     """(mh, mw) person index (or -1) on the mask grid (cell (i, j) at input pixel mask_stride*(i, j))."""
     mh, mw = (input_hw[0] - 1) // cfg.mask_stride + 1, (input_hw[1] - 1) // cfg.mask_stride + 1
     labels = np.full((mh, mw), -1, np.intp)
@@ -382,7 +468,7 @@ def instance_labels(outputs: dict[str, np.ndarray], people: list[Person], stride
     rows, cols = np.nonzero(seg > cfg.seg_threshold)
     if rows.size:
         pred = long_range_predictions(outputs, my[rows, cols], mx[rows, cols], stride, input_hw, cfg.mask_refine_steps)
-        labels[rows, cols] = assign_pixels(pred, people, cfg.keypoint_floor, cfg.mask_distance)
+        labels[rows, cols] = assign_pixels(pred, people, cfg.keypoint_floor, cfg.mask_distance, cfg.mask_min_score)
     return labels
 
 
@@ -413,12 +499,16 @@ def encode_masks(image_labels: np.ndarray, n: int) -> list[dict]:
 # ---------------------------------------------------------------------------------------------- f. output
 
 
-def decode_people(outputs: dict[str, np.ndarray], stride: int, input_hw: tuple[int, int],
-                  cfg: DecoderConfig = DecoderConfig()) -> tuple[list[Person], np.ndarray]:
+def decode_people(
+    outputs: dict[str, np.ndarray], stride: int, input_hw: tuple[int, int], cfg: DecoderConfig = DecoderConfig()
+) -> tuple[list[Person], np.ndarray]:
     """People (input coordinates) and their mask-grid labels, before mapping back to the image."""
-    missing = [h for h in spec.HEAD_NAMES if h not in outputs]
-    if missing:
-        raise ValueError(f"decoder needs heads {missing}")
+    grid = spec.grid_shape(*input_hw, stride)
+    for head in spec.HEADS:
+        shape = np.shape(outputs.get(head.name))
+        if shape != (*grid, head.channels):
+            want = (*grid, head.channels)
+            raise ValueError(f"head {head.name!r} must be {want} for one {input_hw} input, got {shape}")
     votes = hough_votes(outputs["heatmaps"], outputs["short_offsets"], stride, input_hw, cfg.heatmap_floor)
     map_hw = ((input_hw[0] - 1) // cfg.vote_stride + 1, (input_hw[1] - 1) // cfg.vote_stride + 1)
     cands = find_candidates(splat(*votes, map_hw, cfg.vote_stride), cfg)
@@ -426,13 +516,20 @@ def decode_people(outputs: dict[str, np.ndarray], stride: int, input_hw: tuple[i
     return people, instance_labels(outputs, people, stride, input_hw, cfg)
 
 
-def decode(outputs: dict[str, np.ndarray], stride: int, input_hw: tuple[int, int], affine: geometry.Affine,
-           image_id: int, image_hw: tuple[int, int], cfg: DecoderConfig = DecoderConfig()) -> list[dict]:
+def decode(
+    outputs: dict[str, np.ndarray],
+    stride: int,
+    input_hw: tuple[int, int],
+    affine: geometry.Affine,
+    image_id: int,
+    image_hw: tuple[int, int],
+    cfg: DecoderConfig = DecoderConfig(),
+) -> list[dict]:
     """COCO person results (keypoints, score, bbox, RLE segmentation, area) for one image's head outputs."""
     people, labels = decode_people(outputs, stride, input_hw, cfg)
     rles = encode_masks(labels_to_image(labels, cfg.mask_stride, affine, image_hw), len(people))
     results = []
-    for person, rle in zip(people, rles):
+    for person, rle in zip(people, rles, strict=True):
         xy = affine.inverse(person.yx[:, ::-1])
         scores = person.scores
         if affine.flipped:  # the model's left is the image's right

@@ -21,24 +21,32 @@ STAT_NAMES = {
 
 
 def coco_eval(coco_gt: COCO, results: list[dict], image_ids, verbose: bool = False) -> dict[str, float]:
-    """Keypoint and segm stats as {"keypoints/AP": ..., "segm/AP": ...}; no results scores 0 everywhere."""
+    """Person keypoint and mask stats as {"keypoints/AP": ..., "segm/AP": ...} (names: STAT_NAMES).
+
+    No results scores 0 everywhere (pycocotools cannot load an empty list); otherwise values are
+    COCOeval's, including its -1 for an area range without ground truth. pycocotools' printing is
+    silenced unless verbose.
+    """
     image_ids = sorted(int(i) for i in image_ids)
     stats: dict[str, float] = {}
     for iou_type, names in STAT_NAMES.items():
-        if not results:  # pycocotools' loadRes cannot take an empty list
+        if not results:
             stats.update({f"{iou_type}/{n}": 0.0 for n in names})
             continue
-        quiet = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(io.StringIO())
-        with quiet:
-            coco_dt = coco_gt.loadRes(copy.deepcopy(results))  # loadRes writes ids and areas into the dicts
-            ev = COCOeval(coco_gt, coco_dt, iou_type)
+        # loadRes writes ids and areas into the dicts: give it copies. It takes a result's area from
+        # its bbox when there is one; for masks the area must be the mask's, as in COCO's own evaluation.
+        dts = copy.deepcopy(results)
+        if iou_type == "segm":
+            for d in dts:
+                d.pop("bbox", None)
+        with contextlib.nullcontext() if verbose else contextlib.redirect_stdout(io.StringIO()):
+            ev = COCOeval(coco_gt, coco_gt.loadRes(dts), iou_type)
             ev.params.imgIds = image_ids
             ev.params.catIds = [PERSON]
             ev.evaluate()
             ev.accumulate()
             ev.summarize()
-        # COCOeval reports -1 where nothing qualifies (e.g. no small people): count as 0.
-        stats.update({f"{iou_type}/{n}": max(float(v), 0.0) for n, v in zip(names, ev.stats)})
+        stats.update({f"{iou_type}/{n}": float(v) for n, v in zip(names, ev.stats, strict=True)})
     return stats
 
 
@@ -51,14 +59,37 @@ def ground_truth_results(coco: COCO, image_ids) -> list[dict]:
     results = []
     for ann in coco.loadAnns(coco.getAnnIds(imgIds=list(image_ids), catIds=[PERSON], iscrowd=False)):
         rle = coco.annToRLE(ann)
-        counts = rle["counts"]
+        counts = rle["counts"].decode() if isinstance(rle["counts"], bytes) else rle["counts"]
         results.append({
             "image_id": ann["image_id"],
             "category_id": PERSON,
             "keypoints": [float(v) for v in ann.get("keypoints", [0.0] * (3 * spec.NUM_KEYPOINTS))],
             "score": 1.0 if ann.get("num_keypoints", 0) > 0 else 0.5,
             "bbox": [float(v) for v in ann["bbox"]],
-            "segmentation": {"size": list(rle["size"]), "counts": counts.decode() if isinstance(counts, bytes) else counts},
+            "segmentation": {"size": list(rle["size"]), "counts": counts},
             "area": float(ann["area"]),
         })  # fmt: skip
     return results
+
+
+def evaluate_model(predictor, dataset, image_ids=None, cfg=None) -> tuple[list[dict], dict[str, float]]:
+    """Run a predictor (inference.Predictor) over a COCO split, decode, and score with pycocotools."""
+    from tqdm import tqdm
+
+    from personlab import decoder, inference
+
+    image_ids = list(dataset.image_ids if image_ids is None else image_ids)
+    results: list[dict] = []
+    for image_id in tqdm(image_ids, desc="evaluate", unit="img", disable=None):
+        image = dataset.read_image(image_id)
+        affine, outputs = inference.letterboxed(predictor, image)
+        results += decoder.decode(
+            outputs,
+            predictor.stride,
+            predictor.input_hw,
+            affine,
+            image_id,
+            image.shape[:2],
+            cfg or decoder.DecoderConfig(),
+        )
+    return results, coco_eval(dataset.coco, results, image_ids)

@@ -83,7 +83,10 @@ def warp_image(image: np.ndarray, affine: Affine, input_hw: tuple[int, int]) -> 
     """The uint8 RGB model input (input_hw) seen through `affine`."""
     ih, iw = input_hw
     warped = Image.fromarray(image).transform(
-        (iw, ih), Image.Transform.AFFINE, affine.pil_coefficients(), resample=Image.Resampling.BILINEAR,
+        (iw, ih),
+        Image.Transform.AFFINE,
+        affine.pil_coefficients(),
+        resample=Image.Resampling.BILINEAR,
         fillcolor=(spec.LETTERBOX_FILL,) * 3,
     )
     return np.asarray(warped, dtype=np.uint8)

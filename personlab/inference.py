@@ -41,7 +41,7 @@ class TFLitePredictor:
 
         self.interpreter = tf.lite.Interpreter(model_path=str(path), num_threads=2)
         self.runner = self.interpreter.get_signature_runner()
-        (name, detail), = self.runner.get_input_details().items()
+        ((name, detail),) = self.runner.get_input_details().items()
         self.input_name, self.input_dtype = name, detail["dtype"]
         self.input_hw = tuple(int(v) for v in detail["shape"][1:3])
         self.stride = stride

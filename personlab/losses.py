@@ -11,7 +11,13 @@ import tensorflow as tf
 
 from personlab import spec
 
-DEFAULT_LOSS_WEIGHTS = {"heatmaps": 4.0, "short_offsets": 1.0, "mid_offsets": 0.4, "segmentation": 2.0, "long_offsets": 1.0}
+DEFAULT_LOSS_WEIGHTS = {
+    "heatmaps": 4.0,
+    "short_offsets": 1.0,
+    "mid_offsets": 0.4,
+    "segmentation": 2.0,
+    "long_offsets": 1.0,
+}
 _EPS = 1e-6
 
 

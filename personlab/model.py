@@ -65,7 +65,7 @@ def mobilenet_v1_trunk(x, alpha: float, stride: int):
     strides = (1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 1, 1)
     x = _conv_bn(x, int(32 * alpha), 3, 2, "conv1", "conv1_bn", "conv1_relu")
     dilation = 1
-    for i, (width, s) in enumerate(zip(widths, strides), start=1):
+    for i, (width, s) in enumerate(zip(widths, strides, strict=True), start=1):
         if stride == 8 and i == 6:  # stride 8: drop the last stride-2, dilate what follows
             s, dilation = 1, 2
         x = _depthwise_bn(x, s, f"conv_dw_{i}", f"conv_dw_{i}_bn", f"conv_dw_{i}_relu", dilation if i > 6 else 1)

@@ -17,6 +17,7 @@ from personlab.data import CocoPersons, DataError
 from personlab.losses import pack_targets
 
 log = logging.getLogger(__name__)
+DEFAULT_AUGMENTATION = geometry.Augmentation()
 
 
 class TrainingExamples:
@@ -27,7 +28,7 @@ class TrainingExamples:
         dataset: CocoPersons,
         input_hw: tuple[int, int],
         stride: int,
-        augmentation: geometry.Augmentation | None = geometry.Augmentation(),
+        augmentation: geometry.Augmentation | None = DEFAULT_AUGMENTATION,
         seed: int = 0,
         image_ids: list[int] | None = None,
     ):
@@ -40,7 +41,11 @@ class TrainingExamples:
     def example(self, image_id: int, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         sample = self.dataset.sample(image_id)
         hw = sample.image.shape[:2]
-        affine = self.augmentation.sample(hw, self.input_hw, rng) if self.augmentation else geometry.letterbox(hw, self.input_hw)
+        affine = (
+            self.augmentation.sample(hw, self.input_hw, rng)
+            if self.augmentation
+            else geometry.letterbox(hw, self.input_hw)
+        )
         image, encoded = targets.encode_sample(sample, affine, self.input_hw, self.stride)
         return image, pack_targets(encoded)
 
@@ -61,7 +66,10 @@ class TrainingExamples:
     def signature(self):
         gh, gw = spec.grid_shape(*self.input_hw, self.stride)
         image = tf.TensorSpec((*self.input_hw, 3), tf.uint8)
-        packed = {h.name: tf.TensorSpec((gh, gw, h.channels + targets.WEIGHT_CHANNELS[h.name]), tf.float32) for h in spec.HEADS}
+        packed = {
+            h.name: tf.TensorSpec((gh, gw, h.channels + targets.WEIGHT_CHANNELS[h.name]), tf.float32)
+            for h in spec.HEADS
+        }
         return image, packed
 
     def tf_dataset(self, batch_size: int) -> tf.data.Dataset:

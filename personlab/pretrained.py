@@ -68,5 +68,7 @@ def initialize(model: keras.Model, config: ModelConfig, init: str, weights_dir: 
         if not path.is_file():
             raise FileNotFoundError(f"ImageNet weights not found: {path} (set WEIGHTS_DIR)")
         loaded, skipped = load_h5_by_name(model, path)
-        return f"ImageNet weights from {path}: {len(loaded)} layers loaded, {len(skipped)} skipped ({', '.join(skipped)})"
+        return (
+            f"ImageNet weights from {path}: {len(loaded)} layers loaded, {len(skipped)} skipped ({', '.join(skipped)})"
+        )
     raise ValueError(f"init must be one of {INITS}, got {init!r}")

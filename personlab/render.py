@@ -11,9 +11,28 @@ from PIL import Image, ImageDraw
 from personlab import geometry, spec, targets
 from personlab.data import CocoPersons
 
-_COLOURS = np.array([(230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48), (145, 30, 180),
-                     (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212), (0, 128, 128), (220, 190, 255),
-                     (170, 110, 40), (255, 250, 200), (128, 0, 0), (170, 255, 195), (128, 128, 0)], np.uint8)
+_COLOURS = np.array(
+    [
+        (230, 25, 75),
+        (60, 180, 75),
+        (255, 225, 25),
+        (0, 130, 200),
+        (245, 130, 48),
+        (145, 30, 180),
+        (70, 240, 240),
+        (240, 50, 230),
+        (210, 245, 60),
+        (250, 190, 212),
+        (0, 128, 128),
+        (220, 190, 255),
+        (170, 110, 40),
+        (255, 250, 200),
+        (128, 0, 0),
+        (170, 255, 195),
+        (128, 128, 0),
+    ],
+    np.uint8,
+)
 
 
 def _panel(image: np.ndarray, title: str) -> tuple[Image.Image, ImageDraw.ImageDraw]:
@@ -37,7 +56,7 @@ def _arrows(draw, encoded: dict, head: str, pairs: list[tuple[int, int]], stride
     offsets, weight = encoded[head], encoded[head + "_weight"]
     n = offsets.shape[-1] // 2
     for channel, colour_index in pairs:
-        for i, j in zip(*np.nonzero(weight[..., channel] > 0)):
+        for i, j in np.argwhere(weight[..., channel] > 0):
             y0, x0 = ys[i, j], xs[i, j]
             dy, dx = offsets[i, j, channel], offsets[i, j, channel + n]
             draw.line([(x0, y0), (x0 + dx, y0 + dy)], fill=tuple(int(c) for c in _COLOURS[colour_index]), width=1)

@@ -98,9 +98,7 @@ def check_input_size(height: int, width: int, stride: int) -> None:
         raise ValueError(f"output stride must be one of {STRIDES}, got {stride}")
     for side in (height, width):
         if side < stride + 1 or (side - 1) % stride:
-            raise ValueError(
-                f"input sides must be stride*k+1 (e.g. {16 * 32 + 1} for stride 16), got {height}x{width}"
-            )
+            raise ValueError(f"input sides must be stride*k+1 (e.g. {16 * 32 + 1} for stride 16), got {height}x{width}")
 
 
 def grid_shape(height: int, width: int, stride: int) -> tuple[int, int]:

@@ -47,7 +47,9 @@ def to_grid(sample: Sample, affine: geometry.Affine, input_hw: tuple[int, int], 
     masks = geometry.sample_masks_at(sample.masks, affine, points)
     crowd = geometry.sample_masks_at(sample.crowd[None], affine, points)[0]
     ih, iw = input_hw
-    outside = (keypoints[..., 0] < 0) | (keypoints[..., 0] > iw - 1) | (keypoints[..., 1] < 0) | (keypoints[..., 1] > ih - 1)
+    outside = (
+        (keypoints[..., 0] < 0) | (keypoints[..., 0] > iw - 1) | (keypoints[..., 1] < 0) | (keypoints[..., 1] > ih - 1)
+    )
     keypoints[outside, 2] = 0  # cropped away: no longer a label
     return GridPeople(keypoints, masks, crowd)
 
@@ -65,7 +67,9 @@ def encode(people: GridPeople, input_hw: tuple[int, int], stride: int) -> dict[s
     dist2 = np.where(labelled[..., None, None], dx * dx + dy * dy, np.inf)
     # Each disk pixel belongs to the nearest person's keypoint of that type.
     owner = np.argmin(dist2, axis=0) if n_people else np.zeros((spec.NUM_KEYPOINTS, gh, gw), np.int64)
-    in_disk = (np.min(dist2, axis=0) <= spec.DISK_RADIUS**2) if n_people else np.zeros((spec.NUM_KEYPOINTS, gh, gw), bool)
+    in_disk = (
+        (np.min(dist2, axis=0) <= spec.DISK_RADIUS**2) if n_people else np.zeros((spec.NUM_KEYPOINTS, gh, gw), bool)
+    )
 
     def owned(values: np.ndarray) -> np.ndarray:  # (P, K, gh, gw) -> (K, gh, gw) at the owner
         return np.take_along_axis(values, owner[None], axis=0)[0] if n_people else np.zeros(owner.shape, np.float32)
@@ -76,13 +80,13 @@ def encode(people: GridPeople, input_hw: tuple[int, int], stride: int) -> dict[s
     n_dir = len(spec.DIRECTED_EDGES)
     mid = np.zeros((2 * n_dir, gh, gw), np.float32)
     mid_w = np.zeros((n_dir, gh, gw), np.float32)
-    for d, (k, l) in enumerate(spec.DIRECTED_EDGES):
+    for d, (src, dst) in enumerate(spec.DIRECTED_EDGES):
         if not n_people:
             break
-        p = owner[k]  # the person whose disk k covers each pixel
-        target_ok = in_disk[k] & labelled[p, l]
-        mid[d] = np.where(target_ok, kp[p, l, 1] - ys, 0.0)
-        mid[d + n_dir] = np.where(target_ok, kp[p, l, 0] - xs, 0.0)
+        p = owner[src]  # the person whose disk k covers each pixel
+        target_ok = in_disk[src] & labelled[p, dst]
+        mid[d] = np.where(target_ok, kp[p, dst, 1] - ys, 0.0)
+        mid[d + n_dir] = np.where(target_ok, kp[p, dst, 0] - xs, 0.0)
         mid_w[d] = target_ok
 
     # Segmentation and long-range offsets: a pixel in several masks goes to the smallest person.

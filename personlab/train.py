@@ -26,6 +26,7 @@ from personlab.model import ModelConfig, build_model
 from personlab.pipeline import TrainingExamples
 
 log = logging.getLogger(__name__)
+TRAINABLE = ("all", "heads")
 
 
 @dataclass
@@ -41,6 +42,7 @@ class TrainConfig:
     learning_rate: float = 5e-4
     loss_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_LOSS_WEIGHTS))
     freeze_batchnorm: bool = True
+    trainable: str = "all"  # "all" layers, or only the 1x1 "heads" (the trunk keeps its initial weights)
     max_images: int | None = None
     seed: int = 0
     distribute: bool = False
@@ -59,18 +61,26 @@ class SaveCheckpoint(keras.callbacks.Callback):
         self.out, self.config, self.init_note = out, config, init_note
 
     def on_epoch_end(self, epoch, logs=None):
-        info = {"epoch": epoch + 1, "losses": {k: float(v) for k, v in (logs or {}).items()},
-                "train": self.config.to_dict(), "init": self.init_note}
+        info = {
+            "epoch": epoch + 1,
+            "losses": {k: float(v) for k, v in (logs or {}).items()},
+            "train": self.config.to_dict(),
+            "init": self.init_note,
+        }
         checkpoint.save(self.model, self.config.model, self.out / "checkpoint", info)
 
 
 def compile_model(config: TrainConfig, total_steps: int) -> tuple[keras.Model, str]:
     model = build_model(config.model)
     note = pretrained.initialize(model, config.model, config.init)
-    if config.freeze_batchnorm:
-        for layer in model.layers:
-            if isinstance(layer, keras.layers.BatchNormalization):
-                layer.trainable = False
+    if config.trainable not in TRAINABLE:
+        raise ValueError(f"trainable must be one of {TRAINABLE}, got {config.trainable!r}")
+    head_layers = {f"{h}_conv" for h in spec.HEAD_NAMES}
+    for layer in model.layers:
+        if config.trainable == "heads" and layer.name not in head_layers:
+            layer.trainable = False
+        if config.freeze_batchnorm and isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, max(total_steps, 1), alpha=0.05)
     model.compile(
         optimizer=keras.optimizers.Adam(schedule),
@@ -98,7 +108,9 @@ def train(config: TrainConfig, out: Path | str) -> Path:
         model, note = compile_model(config, steps * config.epochs)
     replicas = strategy.num_replicas_in_sync if strategy else 1
     (out / "train_config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
-    log.info("%s; %d images, %d steps/epoch, batch %d x %d replica(s)", note, len(ids), steps, config.batch_size, replicas)
+    log.info(
+        "%s; %d images, %d steps/epoch, batch %d x %d replica(s)", note, len(ids), steps, config.batch_size, replicas
+    )
     started = time.time()
     model.fit(
         examples.tf_dataset(config.batch_size * replicas),
@@ -111,5 +123,7 @@ def train(config: TrainConfig, out: Path | str) -> Path:
             SaveCheckpoint(out, config, note),
         ],
     )
-    log.info("training took %.1f min; %d unreadable images skipped", (time.time() - started) / 60, len(examples.skipped))
+    log.info(
+        "training took %.1f min; %d unreadable images skipped", (time.time() - started) / 60, len(examples.skipped)
+    )
     return out / "checkpoint.json"

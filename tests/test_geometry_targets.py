@@ -24,7 +24,9 @@ def _dot_sample(h=120, w=150, point=(40.0, 70.0)) -> Sample:
 @pytest.mark.parametrize("seed", range(6))
 def test_augmented_keypoint_lands_on_its_pixel(seed):
     sample = _dot_sample()
-    affine = geometry.Augmentation(scale_range=(1.0, 2.0)).sample(sample.image.shape[:2], HW, np.random.default_rng(seed))
+    affine = geometry.Augmentation(scale_range=(1.0, 2.0)).sample(
+        sample.image.shape[:2], HW, np.random.default_rng(seed)
+    )
     warped = geometry.warp_image(sample.image, affine, HW)
     kp = geometry.warp_keypoints(sample.keypoints, affine)
     channel = spec.KP["right_shoulder"] if affine.flipped else spec.KP["left_shoulder"]

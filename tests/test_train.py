@@ -12,8 +12,15 @@ from personlab.train import TrainConfig, train
 
 def test_loss_falls_on_a_few_real_images(tmp_path):
     config = TrainConfig(
-        model=ModelConfig("mobilenet_v2", 0.35), init="imagenet", split="val", input_size=193, epochs=6,
-        batch_size=4, steps_per_epoch=4, learning_rate=2e-3, max_images=4,
+        model=ModelConfig("mobilenet_v2", 0.35),
+        init="imagenet",
+        split="val",
+        input_size=193,
+        epochs=6,
+        batch_size=4,
+        steps_per_epoch=4,
+        learning_rate=2e-3,
+        max_images=4,
     )
     final = train(config, tmp_path)
     with open(tmp_path / "losses.csv") as f:
