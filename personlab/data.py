@@ -21,8 +21,8 @@ from pycocotools.coco import COCO
 from personlab import spec
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-COCO_DIR = Path(os.environ.get("COCO_DIR", SHARED / "coco_person"))
-WEIGHTS_DIR = Path(os.environ.get("WEIGHTS_DIR", SHARED / "weights"))
+COCO_DIR = Path(os.environ.get("COCO_DIR", SHARED / "coco_person")).absolute()
+WEIGHTS_DIR = Path(os.environ.get("WEIGHTS_DIR", SHARED / "weights")).absolute()
 
 
 class DataError(Exception):
