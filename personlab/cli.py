@@ -15,6 +15,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ star
 
 from personlab import spec  # noqa: E402
 from personlab.data import COCO_DIR, WEIGHTS_DIR, DataError  # noqa: E402
+from personlab.model import BACKBONES  # noqa: E402
+from personlab.pretrained import INITS  # noqa: E402
+from personlab.train import TRAINABLE, TrainConfig  # noqa: E402
 
 
 def _hw(text: str) -> tuple[int, int]:
@@ -37,7 +40,7 @@ def _loss_weights(text: str) -> dict[str, float]:
 def cmd_train(args) -> None:
     from personlab.losses import DEFAULT_LOSS_WEIGHTS
     from personlab.model import ModelConfig
-    from personlab.train import TrainConfig, train
+    from personlab.train import train
 
     config = TrainConfig(
         model=ModelConfig(args.backbone, args.alpha, args.stride),
@@ -123,22 +126,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    defaults = TrainConfig()
     p = sub.add_parser("train", help="train on COCO (resumes an interrupted run in --out)")
-    p.add_argument("--backbone", default="mobilenet_v1", choices=["mobilenet_v1", "mobilenet_v2"])
-    p.add_argument("--alpha", type=float, default=0.5)
+    p.add_argument("--backbone", default=defaults.model.backbone, choices=sorted(BACKBONES))
+    p.add_argument("--alpha", type=float, default=defaults.model.alpha)
     p.add_argument("--stride", type=int, default=spec.DEFAULT_STRIDE, choices=spec.STRIDES)
-    p.add_argument("--init", default="bodypix", choices=["bodypix", "imagenet", "random"])
+    p.add_argument("--init", default=defaults.init, choices=INITS)
     p.add_argument("--coco-dir", type=Path, default=COCO_DIR)
-    p.add_argument("--input-size", type=int, default=385, help="square training crop, stride*k+1")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=8, help="per replica")
+    p.add_argument("--input-size", type=int, default=defaults.input_size, help="square training crop, stride*k+1")
+    p.add_argument("--epochs", type=int, default=defaults.epochs)
+    p.add_argument("--batch-size", type=int, default=defaults.batch_size, help="per replica")
     p.add_argument("--steps-per-epoch", type=int, default=None, help="default: one pass over the images")
-    p.add_argument("--lr", type=float, default=5e-4, help="peak learning rate (cosine decay)")
+    p.add_argument("--lr", type=float, default=defaults.learning_rate, help="peak learning rate (cosine decay)")
     p.add_argument("--loss-weights", type=_loss_weights, default={}, help="e.g. heatmaps=4,mid_offsets=0.4")
-    p.add_argument("--trainable", default="all", choices=["all", "heads"], help="train every layer or the heads only")
+    p.add_argument(
+        "--trainable", default=defaults.trainable, choices=TRAINABLE, help="train every layer or the heads only"
+    )
     p.add_argument("--train-batchnorm", action="store_true", help="update batch norm (default: frozen)")
     p.add_argument("--max-images", type=int, default=None, help="use only the first N images (smoke tests)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=defaults.seed)
     p.add_argument("--distribute", action="store_true", help="tf.distribute.MirroredStrategy over all GPUs")
     p.add_argument("--out", type=Path, default=Path("runs/train"))
     p.add_argument("--export-checkpoint", type=Path, default=None, help="also copy the final checkpoint here")

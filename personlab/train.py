@@ -36,13 +36,13 @@ class TrainConfig:
     coco_dir: str = str(COCO_DIR)
     split: str = "train"
     input_size: int = 385
-    epochs: int = 30
+    epochs: int = 40
     batch_size: int = 8
     steps_per_epoch: int | None = None  # default: one pass over the split
-    learning_rate: float = 5e-4
+    learning_rate: float = 1e-3
     loss_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_LOSS_WEIGHTS))
     freeze_batchnorm: bool = True
-    trainable: str = "all"  # "all" layers, or only the 1x1 "heads" (the trunk keeps its initial weights)
+    trainable: str = "heads"  # only the 1x1 "heads" (the trunk keeps its initial weights), or "all" layers
     max_images: int | None = None
     seed: int = 0
     distribute: bool = False

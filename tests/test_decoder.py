@@ -6,8 +6,6 @@ model's outputs, so it measures what the decoder can recover from perfect stride
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
@@ -258,9 +256,9 @@ def test_decode_of_empty_heads_is_empty_and_bad_shapes_are_refused():
 INPUT_HW = spec.DEFAULT_INPUT_SIZE  # (513, 513)
 
 
-def oracle_results(dataset, image_ids, flip: bool = False) -> tuple[list[dict], float]:
-    """Decode each image's ground-truth targets as model outputs; also the mean decode time."""
-    results, seconds = [], 0.0
+def oracle_results(dataset, image_ids, flip: bool = False) -> list[dict]:
+    """Decode each image's ground-truth targets as model outputs."""
+    results = []
     for image_id in image_ids:
         sample = dataset.sample(image_id)
         hw = sample.image.shape[:2]
@@ -268,16 +266,14 @@ def oracle_results(dataset, image_ids, flip: bool = False) -> tuple[list[dict], 
         if flip:
             affine = geometry.Affine(affine.scale, affine.tx, affine.ty, flip_width=hw[1])
         heads = targets.encode(targets.to_grid(sample, affine, INPUT_HW, STRIDE), INPUT_HW, STRIDE)
-        start = time.perf_counter()
         results += decoder.decode(heads, STRIDE, INPUT_HW, affine, image_id, hw)
-        seconds += time.perf_counter() - start
-    return results, seconds / len(image_ids)
+    return results
 
 
 def test_oracle_recovers_coco_val_poses_and_masks(val_dataset):
-    """All 200 val images (about 20 s here).
+    """All 200 val images.
 
-    Measured: keypoint AP 0.933 (AP50 0.986), mask AP 0.217 (AP50 0.498), about 0.05 s per image.
+    Measured: keypoint AP 0.933 (AP50 0.986), mask AP 0.217 (AP50 0.498) at stride 16, input 513.
     The keypoint loss is crowded small people (neighbouring disks share grid points) and labels
     the tree cannot link (a mid offset exists only towards a labelled keypoint; the long-range
     recovery bridges most: without it AP is 0.854). The mask AP is bounded by the targets: people
@@ -285,20 +281,19 @@ def test_oracle_recovers_coco_val_poses_and_masks(val_dataset):
     0.63) and stride-16 segmentation caps the mask IoU (0.71 mean for the people found).
     """
     image_ids = val_dataset.image_ids
-    results, seconds = oracle_results(val_dataset, image_ids)
+    results = oracle_results(val_dataset, image_ids)
     stats = evaluate.coco_eval(val_dataset.coco, results, image_ids)
     assert stats["keypoints/AP"] >= 0.9
     assert stats["keypoints/AP50"] >= 0.95
     assert stats["segm/AP"] >= 0.2
     assert stats["segm/AP50"] >= 0.45
-    assert seconds < 0.5
 
 
 def test_oracle_through_a_flipped_letterbox(val_dataset):
     """The model's left is the image's right: decode() must swap them back (first 30 images)."""
     image_ids = val_dataset.image_ids[:30]
-    plain = evaluate.coco_eval(val_dataset.coco, oracle_results(val_dataset, image_ids)[0], image_ids)
-    flipped = evaluate.coco_eval(val_dataset.coco, oracle_results(val_dataset, image_ids, flip=True)[0], image_ids)
+    plain = evaluate.coco_eval(val_dataset.coco, oracle_results(val_dataset, image_ids), image_ids)
+    flipped = evaluate.coco_eval(val_dataset.coco, oracle_results(val_dataset, image_ids, flip=True), image_ids)
     assert flipped["keypoints/AP"] >= 0.85
     assert flipped["keypoints/AP"] == pytest.approx(plain["keypoints/AP"], abs=0.05)
     assert flipped["segm/AP"] == pytest.approx(plain["segm/AP"], abs=0.05)
