@@ -43,8 +43,10 @@ def _panel(image: np.ndarray, title: str) -> tuple[Image.Image, ImageDraw.ImageD
 
 
 def _overlay(image: np.ndarray, grid: np.ndarray, stride: int) -> np.ndarray:
-    """Blend a (gh, gw, 3) colour grid, upsampled by nearest cells, over the input."""
-    up = np.repeat(np.repeat(grid, stride, 0), stride, 1)[: image.shape[0], : image.shape[1]]
+    """Blend a (gh, gw, 3) colour grid over the input, each cell centred on its grid point."""
+    rows = np.minimum((np.arange(image.shape[0]) + stride // 2) // stride, grid.shape[0] - 1)
+    cols = np.minimum((np.arange(image.shape[1]) + stride // 2) // stride, grid.shape[1] - 1)
+    up = grid[rows][:, cols]
     out = image.astype(np.float32)
     shown = up.any(-1)
     out[shown] = 0.4 * out[shown] + 0.6 * up[shown]
