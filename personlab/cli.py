@@ -13,6 +13,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out of the way
 
+from calibration.representative import DEFAULT_SIZE, STRATEGIES  # noqa: E402
 from personlab import spec  # noqa: E402
 from personlab.data import COCO_DIR, WEIGHTS_DIR, DataError  # noqa: E402
 from personlab.model import BACKBONES  # noqa: E402
@@ -112,6 +113,16 @@ def cmd_evaluate(args) -> None:
     print(f"wrote {args.out / 'results.json'} and {args.out / 'metrics.json'}")
 
 
+def cmd_calibrate(args) -> None:
+    from calibration import representative
+
+    images, manifest = representative.build(
+        args.coco_dir, args.split, args.size, args.strategy, args.seed, args.input_size, args.force
+    )
+    out = representative.write(args.out, images, manifest)
+    print(f"wrote {len(images)} {manifest.strategy} {args.split} images ({images.shape[1]}x{images.shape[2]}) to {out}")
+
+
 def cmd_render_targets(args) -> None:
     from personlab.render import render_targets
 
@@ -166,6 +177,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="first N images only")
     p.add_argument("--out", type=Path, default=Path("runs/eval"))
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("calibrate", help="representative set for int8 calibration (train split, letterboxed)")
+    p.add_argument("--coco-dir", type=Path, default=COCO_DIR)
+    p.add_argument("--split", default="train")
+    p.add_argument("--force", action="store_true", help="allow a split other than train")
+    p.add_argument(
+        "--size", type=int, default=DEFAULT_SIZE, help="number of images (default: all that exist, up to 300)"
+    )
+    p.add_argument("--strategy", default="random", choices=STRATEGIES)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--input-size", type=_hw, default=spec.DEFAULT_INPUT_SIZE)
+    p.add_argument("--out", type=Path, default=Path("artifacts/calibration"))
+    p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("render-targets", help="draw the targets of COCO images to PNG for a visual check")
     p.add_argument("image_ids", type=int, nargs="*", help="default: the first 3 images of the split")
