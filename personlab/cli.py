@@ -14,11 +14,14 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out of the way
 
 from calibration.representative import DEFAULT_SIZE, STRATEGIES  # noqa: E402
+from export.exporter import FORMATS  # noqa: E402
 from personlab import spec  # noqa: E402
 from personlab.data import COCO_DIR, WEIGHTS_DIR, DataError  # noqa: E402
 from personlab.model import BACKBONES  # noqa: E402
 from personlab.pretrained import INITS  # noqa: E402
 from personlab.train import TRAINABLE, TrainConfig  # noqa: E402
+
+SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints/personlab_mobilenet_v1_050.json"
 
 
 def _hw(text: str) -> tuple[int, int]:
@@ -123,6 +126,13 @@ def cmd_calibrate(args) -> None:
     print(f"wrote {len(images)} {manifest.strategy} {args.split} images ({images.shape[1]}x{images.shape[2]}) to {out}")
 
 
+def cmd_export(args) -> None:
+    from export.exporter import export, parse_formats
+
+    for path in export(args.model, parse_formats(args.formats), args.input_size, args.out):
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) and its metadata {path.with_suffix('.json').name}")
+
+
 def cmd_render_targets(args) -> None:
     from personlab.render import render_targets
 
@@ -177,6 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="first N images only")
     p.add_argument("--out", type=Path, default=Path("runs/eval"))
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("export", help="checkpoint -> TFLite float32/float16 and ONNX, each with its metadata")
+    p.add_argument("--model", type=Path, default=SHIPPED_CHECKPOINT, help="checkpoint (.json)")
+    p.add_argument("--formats", default="float32,float16,onnx", help="comma-separated: " + ", ".join(FORMATS))
+    p.add_argument("--input-size", type=_hw, default=spec.DEFAULT_INPUT_SIZE, help="fixed H or HxW, stride*k+1")
+    p.add_argument("--out", type=Path, default=Path("artifacts"))
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("calibrate", help="representative set for int8 calibration (train split, letterboxed)")
     p.add_argument("--coco-dir", type=Path, default=COCO_DIR)
