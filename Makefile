@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps onnx2tf==1.29.24 tf_keras==2.21.0
 	rm -f $(VENV)/.installed-* && touch $@
 
 # The main job: evaluate the committed checkpoint on the val split (COCO keypoint + mask AP).

@@ -7,15 +7,16 @@ the images we report on would flatter the quantized models.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from export.metadata import atomic_write
 from personlab import geometry, spec
 from personlab.data import CocoPersons
 
@@ -114,11 +115,10 @@ def write(out: Path | str, images: np.ndarray, manifest: Manifest) -> Path:
     """Write images.npy and manifest.json atomically (temporary names, then rename)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / "images.tmp.npy", "wb") as f:
-        np.save(f, images)
-    os.replace(out / "images.tmp.npy", out / "images.npy")
-    (out / "manifest.json.tmp").write_text(manifest.to_json())
-    os.replace(out / "manifest.json.tmp", out / "manifest.json")
+    buffer = io.BytesIO()
+    np.save(buffer, images)
+    atomic_write(out / "images.npy", buffer.getvalue())
+    atomic_write(out / "manifest.json", manifest.to_json().encode())
     return out
 
 

@@ -37,7 +37,17 @@ def _tflite_writer(float16: bool) -> Callable:
 def _onnx_writer(model, config, input_hw, source, out_dir) -> Path:
     from export import onnx
 
-    return onnx.export_onnx(model, config, input_hw, source, out_dir)
+    return onnx.to_onnx(model, input_hw, out_dir / onnx.onnx_name(config, input_hw), config, source)
+
+
+def _onnx_round_trip_writer(model, config, input_hw, source, out_dir) -> Path:
+    """Our model -> ONNX (NCHW) -> onnx2tf -> TFLite: the path a PyTorch-exported model takes."""
+    from export import onnx
+
+    onnx_path = out_dir / onnx.onnx_name(config, input_hw)
+    if not onnx_path.is_file():
+        onnx.to_onnx(model, input_hw, onnx_path, config, source)
+    return onnx.onnx_to_tflite(onnx_path, out_dir, config)
 
 
 FORMATS: dict[str, Format] = {
@@ -50,6 +60,11 @@ FORMATS: dict[str, Format] = {
             _tflite_writer(float16=True),
         ),
         Format("onnx", "ONNX, NCHW input and outputs as PyTorch exports them (tf2onnx)", _onnx_writer),
+        Format(
+            "onnx_float32",
+            "TFLite from that ONNX through onnx2tf (the ONNX-in route, checked)",
+            _onnx_round_trip_writer,
+        ),
     )
 }
 

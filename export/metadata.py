@@ -96,12 +96,12 @@ def write_artifact(out_dir: Path | str, name: str, tflite_bytes: bytes, metadata
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / name
-    _atomic_write(path, embed(tflite_bytes, metadata))
-    _atomic_write(path.with_suffix(".json"), (json.dumps(metadata, indent=2) + "\n").encode())
+    atomic_write(path, embed(tflite_bytes, metadata))
+    atomic_write(path.with_suffix(".json"), (json.dumps(metadata, indent=2) + "\n").encode())
     return path
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
     """Write to a temporary name in the same folder, then rename: never a half-written final file."""
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(data)

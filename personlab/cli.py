@@ -129,7 +129,15 @@ def cmd_calibrate(args) -> None:
 def cmd_export(args) -> None:
     from export.exporter import export, parse_formats
 
-    for path in export(args.model, parse_formats(args.formats), args.input_size, args.out):
+    if args.model.suffix == ".onnx":  # ONNX in: one float32 TFLite through onnx2tf
+        from export.onnx import onnx_to_tflite
+        from personlab.model import ModelConfig
+
+        config = ModelConfig(args.backbone, args.alpha, args.stride) if args.backbone else None
+        paths = [onnx_to_tflite(args.model, args.out, config)]
+    else:
+        paths = export(args.model, parse_formats(args.formats), args.input_size, args.out)
+    for path in paths:
         print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) and its metadata {path.with_suffix('.json').name}")
 
 
@@ -189,9 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("export", help="checkpoint -> TFLite float32/float16 and ONNX, each with its metadata")
-    p.add_argument("--model", type=Path, default=SHIPPED_CHECKPOINT, help="checkpoint (.json)")
-    p.add_argument("--formats", default="float32,float16,onnx", help="comma-separated: " + ", ".join(FORMATS))
+    p.add_argument("--model", type=Path, default=SHIPPED_CHECKPOINT, help="checkpoint (.json), or an .onnx to convert")
+    p.add_argument("--formats", default=",".join(FORMATS), help="comma-separated: " + ", ".join(FORMATS))
     p.add_argument("--input-size", type=_hw, default=spec.DEFAULT_INPUT_SIZE, help="fixed H or HxW, stride*k+1")
+    p.add_argument("--backbone", choices=sorted(BACKBONES), help="ONNX in without personlab metadata: its backbone")
+    p.add_argument("--alpha", type=float, default=0.5, help="ONNX in without personlab metadata: its width")
+    p.add_argument("--stride", type=int, default=spec.DEFAULT_STRIDE, choices=spec.STRIDES)
     p.add_argument("--out", type=Path, default=Path("artifacts"))
     p.set_defaults(func=cmd_export)
 

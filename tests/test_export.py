@@ -62,6 +62,14 @@ def test_metadata_is_embedded_and_beside(artifacts):
     assert not [p for p in next(iter(artifacts.values())).parent.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_corrupt_onnx_exits_2_with_one_line(capsys, tmp_path):
+    corrupt = tmp_path / "model.onnx"
+    corrupt.write_bytes(np.random.default_rng(0).bytes(2048))
+    assert main(["export", "--model", str(corrupt), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "model.onnx" in err, err
+
+
 def test_unknown_format_and_bad_size_exit_2(capsys, tmp_path):
     assert main(["export", "--formats", "float32,tflite9", "--out", str(tmp_path)]) == 2
     assert "unknown export format(s) ['tflite9']" in capsys.readouterr().err
