@@ -10,14 +10,17 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import flatbuffers
 import numpy as np
 from ai_edge_litert import schema_py_generated as schema
 from ai_edge_litert.interpreter import Interpreter
 
-from personlab import checkpoint, spec
-from personlab.model import ModelConfig
+from personlab import spec
+
+if TYPE_CHECKING:
+    from personlab.model import ModelConfig
 
 METADATA_NAME = "personlab_metadata"
 METADATA_VERSION = 1
@@ -43,6 +46,8 @@ def describe(
     tflite_bytes: bytes, config: ModelConfig, variant: str, source: Path | str, extra: dict | None = None
 ) -> dict:
     """The metadata of a converted model: its real tensors (with quantization) plus the head spec."""
+    from personlab import checkpoint  # Keras: only describing needs it, reading metadata does not
+
     runner = Interpreter(model_content=tflite_bytes).get_signature_runner()
     (input_detail,) = runner.get_input_details().values()
     outputs = runner.get_output_details()

@@ -20,6 +20,8 @@ from personlab.data import COCO_DIR, WEIGHTS_DIR, DataError  # noqa: E402
 from personlab.model import BACKBONES  # noqa: E402
 from personlab.pretrained import INITS  # noqa: E402
 from personlab.train import TRAINABLE, TrainConfig  # noqa: E402
+from quantize.mixed import METRICS  # noqa: E402
+from quantize.variants import VARIANTS  # noqa: E402
 
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints/personlab_mobilenet_v1_050.json"
 
@@ -141,6 +143,16 @@ def cmd_export(args) -> None:
         print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) and its metadata {path.with_suffix('.json').name}")
 
 
+def cmd_quantize(args) -> None:
+    from quantize.build import quantize
+
+    for path in quantize(
+        args.model, args.calibration, args.variants, args.input_size, args.out, coco_dir=args.coco_dir,
+        sqnr_images=args.sqnr_images, budget=args.budget, metric=args.metric, held_back_images=args.held_back_images,
+    ):  # fmt: skip
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) and its metadata {path.with_suffix('.json').name}")
+
+
 def cmd_render_targets(args) -> None:
     from personlab.render import render_targets
 
@@ -205,6 +217,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stride", type=int, default=spec.DEFAULT_STRIDE, choices=spec.STRIDES)
     p.add_argument("--out", type=Path, default=Path("artifacts"))
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("quantize", help="int8 / int16x8 / mixed-precision TFLite variants, calibrated on train images")
+    p.add_argument("--model", type=Path, default=SHIPPED_CHECKPOINT, help="checkpoint (.json)")
+    p.add_argument("--calibration", type=Path, default=Path("artifacts/calibration"), help="a personlab calibrate set")
+    p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS), metavar="VARIANT",
+                   help="default: all of " + ", ".join(VARIANTS))  # fmt: skip
+    p.add_argument("--input-size", type=_hw, default=spec.DEFAULT_INPUT_SIZE, help="fixed H or HxW, stride*k+1")
+    p.add_argument("--coco-dir", type=Path, default=COCO_DIR)
+    p.add_argument("--sqnr-images", type=int, default=16, help="val images for per-head SQNR (0: skip)")
+    p.add_argument("--budget", type=float, default=0.01, help="mixed: largest accepted drop of --metric")
+    p.add_argument(
+        "--metric", default="keypoints/AP", choices=list(METRICS), help="mixed: measured on held-back train images"
+    )
+    p.add_argument("--held-back-images", type=int, default=None, help="mixed: train images outside the calibration set")
+    p.add_argument("--out", type=Path, default=Path("artifacts"))
+    p.set_defaults(func=cmd_quantize)
 
     p = sub.add_parser("calibrate", help="representative set for int8 calibration (train split, letterboxed)")
     p.add_argument("--coco-dir", type=Path, default=COCO_DIR)

@@ -1,23 +1,21 @@
-"""`personlab evaluate --model x.tflite` runs the same network as the checkpoint: a float32 TFLite
-conversion of the shipped checkpoint gives the Keras outputs head by head on a real image."""
-
-from pathlib import Path
+"""`personlab evaluate --model x.tflite` runs the same network as the checkpoint: the float32 artifact,
+run by the lightweight runtime, gives the Keras outputs head by head on a real image."""
 
 import numpy as np
-import tensorflow as tf
 
-from personlab import checkpoint, inference
+from export import exporter
+from personlab import inference
+from personlab.cli import SHIPPED_CHECKPOINT
+from personlab.runtime import LiteRTPredictor
 
-CHECKPOINT = Path(__file__).parents[1] / "checkpoints/personlab_mobilenet_v1_050.json"
 HW = (129, 161)
 
 
 def test_tflite_and_checkpoint_predictors_agree(tmp_path, val_sample):
-    model, _ = checkpoint.load(CHECKPOINT, input_hw=HW)
-    path = tmp_path / "model.tflite"
-    path.write_bytes(tf.lite.TFLiteConverter.from_keras_model(model).convert())
-    keras_predictor = inference.load_predictor(CHECKPOINT, HW)
+    (path,) = exporter.export(SHIPPED_CHECKPOINT, exporter.parse_formats("float32"), HW, tmp_path)
+    keras_predictor = inference.load_predictor(SHIPPED_CHECKPOINT, HW)
     tflite_predictor = inference.load_predictor(path)
+    assert isinstance(tflite_predictor, LiteRTPredictor)
     assert tflite_predictor.input_hw == HW and tflite_predictor.stride == keras_predictor.stride
     _, want = inference.letterboxed(keras_predictor, val_sample.image)
     _, got = inference.letterboxed(tflite_predictor, val_sample.image)

@@ -1,0 +1,156 @@
+"""The quantization variants, one table of converter settings, and the conversion itself.
+
+Like the Ultralytics exporter's format table: every variant is one row, checked once on import,
+and everything else (CLI choices, metadata, tests) reads the rows rather than restating them.
+Settings are the names of tf.lite enums and dtypes, so reading the table needs no TensorFlow;
+only `convert` imports it.
+
+Common to all rows: Optimize.DEFAULT, whose weights are int8 per output channel for convolutions
+(the converter's default; the tests check the scales). Calibrated rows use the calibration images
+(float32 copies of the uint8 letterboxed images, batch 1) as the representative dataset.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+#: tf.lite.OpsSet members a row may name.
+OPS_SETS = ("TFLITE_BUILTINS", "TFLITE_BUILTINS_INT8", "EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8")
+IO_TYPES = ("float32", "uint8", "int8")
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    description: str
+    calibrated: bool = False  # representative dataset = the calibration images (integer activations)
+    supported_ops: tuple[str, ...] = ("TFLITE_BUILTINS",)
+    input_type: str = "float32"
+    output_type: str = "float32"
+    float_layers: bool = False  # keep the most sensitive layers in float (quantize.mixed chooses them)
+
+    def to_dict(self) -> dict:
+        """The row as JSON data (for the metadata)."""
+        return {**asdict(self), "supported_ops": list(self.supported_ops)}
+
+
+_ROWS = (
+    Variant("dynamic_range", "int8 weights (kernels under 1024 values stay float), float activations and I/O"),
+    Variant(
+        "full_int8",
+        "int8 activations and weights, integer ops only; uint8 RGB input (scale 1, zero point 0), int8 outputs",
+        calibrated=True,
+        supported_ops=("TFLITE_BUILTINS_INT8",),
+        input_type="uint8",
+        output_type="int8",
+    ),
+    Variant(
+        "int8_float_io",
+        "int8 activations and weights, integer ops only; float32 input and outputs",
+        calibrated=True,
+        supported_ops=("TFLITE_BUILTINS_INT8",),
+    ),
+    Variant(
+        "int16x8",
+        "int16 activations, int8 weights; float32 input and outputs",
+        calibrated=True,
+        supported_ops=("EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8",),
+    ),
+    Variant(
+        "mixed",
+        "full_int8 with the most sensitive layers kept in float, the fewest that meet an accuracy budget",
+        calibrated=True,
+        supported_ops=("TFLITE_BUILTINS_INT8", "TFLITE_BUILTINS"),
+        input_type="uint8",
+        output_type="int8",
+        float_layers=True,
+    ),
+)
+
+
+def _check(row: Variant) -> None:
+    """Reject settings the converter would refuse or silently reinterpret."""
+    unknown = set(row.supported_ops) - set(OPS_SETS)
+    if unknown or not row.supported_ops:
+        raise ValueError(f"variant {row.name}: supported_ops {row.supported_ops} not among {OPS_SETS}")
+    if {row.input_type, row.output_type} - set(IO_TYPES):
+        raise ValueError(f"variant {row.name}: I/O types must be among {IO_TYPES}")
+    int8_ops = "TFLITE_BUILTINS_INT8" in row.supported_ops
+    integer_io = (row.input_type, row.output_type) != ("float32", "float32")
+    if (integer_io or row.float_layers) and not (row.calibrated and int8_ops):
+        raise ValueError(f"variant {row.name}: integer I/O and float layers need calibrated int8 activations")
+    if row.calibrated != (set(row.supported_ops) != {"TFLITE_BUILTINS"}):
+        raise ValueError(f"variant {row.name}: integer op sets need calibration, and calibration needs them")
+
+
+for _row in _ROWS:
+    _check(_row)
+VARIANTS: dict[str, Variant] = {row.name: row for row in _ROWS}
+if len(VARIANTS) != len(_ROWS):
+    raise ValueError("variant names must be unique")
+
+
+def get(names: list[str] | tuple[str, ...]) -> list[Variant]:
+    """The rows for `names`; ValueError naming the unknown ones."""
+    if not names:
+        raise ValueError(f"no quantization variant given: choose from {', '.join(VARIANTS)}")
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        raise ValueError(f"unknown quantization variant(s) {', '.join(unknown)}: choose from {', '.join(VARIANTS)}")
+    return [VARIANTS[n] for n in names]
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Keep the converter's chatter off the console: the SavedModel export listing (100+ lines on
+    stdout) and its warnings about tf.lite.Interpreter's deprecation and unspecified input statistics."""
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"tensorflow\.lite\.")
+        yield
+
+
+def converter(model, variant: Variant, images: np.ndarray):
+    """A tf.lite.TFLiteConverter for the Keras `model` set up as the row says."""
+    import tensorflow as tf
+
+    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    conv.target_spec.supported_ops = [getattr(tf.lite.OpsSet, name) for name in variant.supported_ops]
+    conv.inference_input_type = tf.as_dtype(variant.input_type)
+    conv.inference_output_type = tf.as_dtype(variant.output_type)
+    if variant.calibrated:
+        conv.representative_dataset = lambda: ([image[None].astype(np.float32)] for image in images)
+    return conv
+
+
+def convert(model, variant: Variant, images: np.ndarray) -> bytes:
+    """The converted model (float_layers rows are built by quantize.mixed instead)."""
+    with quiet():
+        tflite = converter(model, variant, images).convert()
+    check_input(tflite, variant)
+    return tflite
+
+
+def check_input(tflite: bytes, variant: Variant) -> None:
+    """An integer input must take pixel values 0..255 as they are (DESIGN.md): scale 1, zero point 0.
+
+    The converter takes the input range from the calibration data, so images that never reach 255
+    would give a smaller scale and clip brighter pixels on the phone.
+    """
+    from ai_edge_litert.interpreter import Interpreter
+
+    if variant.input_type == "float32":
+        return
+    (detail,) = Interpreter(model_content=tflite).get_input_details()
+    scale, zero_point = detail["quantization"]
+    if (scale, zero_point) != (1.0, 0):
+        raise ValueError(
+            f"variant {variant.name}: {variant.input_type} input got scale {scale:g}, zero point {zero_point} "
+            "instead of 1, 0: the calibration images must span pixel values 0..255"
+        )
