@@ -11,8 +11,10 @@ export COCO_DIR WEIGHTS_DIR
 
 CHECKPOINT := checkpoints/personlab_mobilenet_v1_050
 REPORTS    := reports
+ARTIFACTS  := artifacts
+CALIBRATION := $(ARTIFACTS)/calibration
 
-.PHONY: setup pipeline train evaluate test lint clean
+.PHONY: setup pipeline train calibrate export quantize evaluate test lint clean
 
 setup: $(STAMP)
 
@@ -24,14 +26,28 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --no-deps onnx2tf==1.29.24 tf_keras==2.21.0
 	rm -f $(VENV)/.installed-* && touch $@
 
-# The main job: evaluate the committed checkpoint on the val split (COCO keypoint + mask AP).
-pipeline: evaluate
+# The main job, from the committed checkpoint on the embedded default data: every artifact
+# (float32, float16, ONNX, ONNX->TFLite, dynamic-range, full int8, int8 float I/O, int16x8,
+# mixed precision, each with its metadata) and the checkpoint's COCO val keypoint + mask AP.
+pipeline: export quantize evaluate
 
 # Reproduces the committed checkpoint: BodyPix 2.0 MobileNetV1 0.50 with its five heads fine-tuned on the
 # train split (the trunk stays BodyPix's; README "Results" says why). About 6 minutes on 2 CPU cores.
 train: setup
 	$(BIN)/personlab train --init bodypix --backbone mobilenet_v1 --alpha 0.5 --trainable heads --epochs 40 --lr 1e-3 \
 		--out runs/train --export-checkpoint $(CHECKPOINT)
+
+# Representative set: up to 300 random train images, letterboxed at 513x513 (never val).
+calibrate: $(CALIBRATION)/manifest.json
+
+$(CALIBRATION)/manifest.json: | setup
+	$(BIN)/personlab calibrate --out $(CALIBRATION)
+
+export: setup
+	$(BIN)/personlab export --model $(CHECKPOINT).json --out $(ARTIFACTS)
+
+quantize: setup calibrate
+	$(BIN)/personlab quantize --model $(CHECKPOINT).json --calibration $(CALIBRATION) --out $(ARTIFACTS)
 
 evaluate: setup
 	$(BIN)/personlab evaluate --model $(CHECKPOINT).json --split val --out $(REPORTS)/eval_$(notdir $(CHECKPOINT))
@@ -43,4 +59,4 @@ lint: setup
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf runs .pytest_cache .ruff_cache
+	rm -rf runs $(ARTIFACTS) .pytest_cache .ruff_cache

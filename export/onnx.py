@@ -331,12 +331,13 @@ def onnx2tf_keras(onnx_path: Path | str, sample: np.ndarray):
     """
     if sample.shape != ONNX2TF_SAMPLE_SHAPE or sample.dtype != np.float32:
         raise ValueError(f"onnx2tf sample must be float32 {ONNX2TF_SAMPLE_SHAPE}, got {sample.dtype} {sample.shape}")
+    onnx_path = Path(onnx_path).absolute()  # before the conversion changes the working directory
     with _undo_onnx2tf_globals(), _onnx2tf_workdir(sample) as tmp:
         import onnx2tf
 
         try:
             return onnx2tf.convert(
-                input_onnx_file_path=str(Path(onnx_path).absolute()),
+                input_onnx_file_path=str(onnx_path),
                 output_folder_path=str(tmp / "onnx2tf"),
                 disable_model_save=True,
                 check_onnx_tf_outputs_sample_data_normalization="denorm",  # our inputs are 0..255

@@ -68,15 +68,16 @@ def offline():
 
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory, onnx_file, offline):
-    """onnx_to_tflite run offline from an empty cwd: (artifact path, cwd after, its entries, cwd, env changes)."""
+    """onnx_to_tflite run offline from an empty cwd, given paths relative to it (as `make export` does):
+    (artifact path, cwd after, its entries, cwd, env changes)."""
     cwd = tmp_path_factory.mktemp("cwd")
     out = tmp_path_factory.mktemp("tflite")
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(cwd)
         env = dict(os.environ)
-        path = xonnx.onnx_to_tflite(onnx_file, out)
+        path = xonnx.onnx_to_tflite(Path(os.path.relpath(onnx_file, cwd)), Path(os.path.relpath(out, cwd)))
         changed = {k for k in set(env) | set(os.environ) if env.get(k) != os.environ.get(k)}
-        return path, Path.cwd(), sorted(os.listdir(cwd)), cwd, changed
+        return (cwd / path).resolve(), Path.cwd(), sorted(os.listdir(cwd)), cwd, changed
 
 
 def _max_relative(got: np.ndarray, want: np.ndarray) -> float:
@@ -130,12 +131,14 @@ def test_conversion_is_offline_and_leaves_no_files(converted, offline):
 
 
 def test_metadata_embedded_equals_beside(converted, onnx_file):
-    path, *_ = converted
+    path, _, _, cwd, _ = converted
     embedded = read_embedded(path.read_bytes())
     assert embedded == json.loads(path.with_suffix(".json").read_text())
     assert embedded["variant"] == "onnx_float32" and embedded["stride"] == 16
     assert embedded["input_size"] == list(INPUT_HW)
-    assert embedded["onnx"]["path"] == str(onnx_file) and embedded["onnx"]["heads"] == {h: h for h in spec.HEAD_NAMES}
+    assert (cwd / embedded["onnx"]["path"]).resolve() == onnx_file.resolve() and embedded["onnx"]["heads"] == {
+        h: h for h in spec.HEAD_NAMES
+    }
     assert embedded["source"]["weights_sha256"] == checkpoint.read_info(CHECKPOINT)["weights_sha256"]
     assert set(embedded["onnx"]["check"]["max_abs_diff_vs_onnxruntime"]) == set(spec.HEAD_NAMES)
 
