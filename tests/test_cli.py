@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -18,6 +19,8 @@ from personlab.cli import main
         (["evaluate", "--model", "no/such/model.tflite"], "model not found"),
         (["render-targets", "1", "--out", "unused"], "not in the val split"),
         (["render-targets", "--coco-dir", "/nonexistent"], "no COCO 'val' split"),
+        (["quantize", "--calibration", "/nonexistent", "--out", "unused"], "run personlab calibrate"),
+        (["calibrate", "--coco-dir", "/nonexistent", "--out", "unused"], "no COCO 'train' split"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(argv, message, capsys, tmp_path):
@@ -25,6 +28,16 @@ def test_bad_input_exits_2_with_one_line(argv, message, capsys, tmp_path):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1, err
+
+
+def test_quantize_with_an_empty_calibration_set_exits_2(tmp_path, capsys):
+    from calibration import representative
+
+    manifest = representative.Manifest("train", "random", 0, (513, 513), (), {}, "")
+    representative.write(tmp_path / "cal", np.zeros((0, 513, 513, 3), np.uint8), manifest)
+    assert main(["quantize", "--calibration", str(tmp_path / "cal"), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "is empty" in err and len(err.splitlines()) == 1, err
 
 
 def test_import_then_evaluate_writes_results_and_metrics(tmp_path, capsys, val_dataset):
