@@ -101,7 +101,7 @@ def build(
         )
     images = np.stack(
         [
-            geometry.warp_image(image, geometry.letterbox(image.shape[:2], input_hw), input_hw)
+            geometry.letterboxed(image, input_hw)[1]
             for image in (dataset.read_image(i) for i in tqdm(ids, desc="calibration", unit="img", disable=None))
         ]
     )

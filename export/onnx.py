@@ -270,7 +270,7 @@ def sample_images(count: int, coco_dir: Path | str | None = None, split: str = "
 
 def letterboxed(images: list[np.ndarray], input_hw: tuple[int, int]) -> np.ndarray:
     """(N, H, W, 3) uint8: each image letterboxed to input_hw (the artifacts' rule)."""
-    return np.stack([geometry.warp_image(im, geometry.letterbox(im.shape[:2], input_hw), input_hw) for im in images])
+    return np.stack([geometry.letterboxed(im, input_hw)[1] for im in images])
 
 
 def _resize(image: np.ndarray, hw: tuple[int, int]) -> np.ndarray:

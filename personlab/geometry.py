@@ -61,6 +61,12 @@ def letterbox(image_hw: tuple[int, int], input_hw: tuple[int, int]) -> Affine:
     return Affine(scale, (iw - scale * w) / 2.0, (ih - scale * h) / 2.0)
 
 
+def letterboxed(image: np.ndarray, input_hw: tuple[int, int]) -> tuple[Affine, np.ndarray]:
+    """An RGB image as the model input (the artifacts' letterbox rule), with its affine map."""
+    affine = letterbox(image.shape[:2], input_hw)
+    return affine, warp_image(image, affine, input_hw)
+
+
 @dataclass(frozen=True)
 class Augmentation:
     """Random scale (relative to the letterbox fit), random placement/crop, horizontal flip."""

@@ -46,5 +46,5 @@ def load_predictor(path: Path | str, input_hw: tuple[int, int] = spec.DEFAULT_IN
 
 def letterboxed(predictor: Predictor, image: np.ndarray) -> tuple[geometry.Affine, dict[str, np.ndarray]]:
     """Letterbox an RGB image into the predictor's input and run it."""
-    affine = geometry.letterbox(image.shape[:2], predictor.input_hw)
-    return affine, predictor(geometry.warp_image(image, affine, predictor.input_hw))
+    affine, model_input = geometry.letterboxed(image, predictor.input_hw)
+    return affine, predictor(model_input)

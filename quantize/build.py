@@ -100,8 +100,5 @@ def val_images(coco_dir: Path | str, count: int, input_hw: tuple[int, int]) -> n
         return np.zeros((0, *input_hw, 3), np.uint8)
     dataset = CocoPersons(coco_dir, "val")
     return np.stack(
-        [
-            geometry.warp_image(image, geometry.letterbox(image.shape[:2], input_hw), input_hw)
-            for image in map(dataset.read_image, dataset.image_ids[:count])
-        ]
+        [geometry.letterboxed(image, input_hw)[1] for image in map(dataset.read_image, dataset.image_ids[:count])]
     )

@@ -12,7 +12,7 @@ QUANT_075 = WEIGHTS_DIR / "bodypix_tfjs/mobilenet_quant2_075"
 
 
 def _letterboxed(sample, hw):
-    return geometry.warp_image(sample.image, geometry.letterbox(sample.image.shape[:2], hw), hw).astype(np.float32)
+    return geometry.letterboxed(sample.image, hw)[1].astype(np.float32)
 
 
 @pytest.mark.parametrize(
