@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from export.metadata import atomic_write
 from personlab import geometry, spec
 from personlab.data import CocoPersons
+from personlab.files import atomic_write
 
 log = logging.getLogger(__name__)
 

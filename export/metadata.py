@@ -8,7 +8,6 @@ needs TensorFlow. The Java port and the mobile decoder read head layouts from he
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ from ai_edge_litert import schema_py_generated as schema
 from ai_edge_litert.interpreter import Interpreter
 
 from personlab import spec
+from personlab.files import atomic_write
 
 if TYPE_CHECKING:
     from personlab.model import ModelConfig
@@ -104,10 +104,3 @@ def write_artifact(out_dir: Path | str, name: str, tflite_bytes: bytes, metadata
     atomic_write(path, embed(tflite_bytes, metadata))
     atomic_write(path.with_suffix(".json"), (json.dumps(metadata, indent=2) + "\n").encode())
     return path
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary name in the same folder, then rename: never a half-written final file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

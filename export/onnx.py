@@ -44,8 +44,9 @@ from pathlib import Path
 import numpy as np
 import onnx
 
-from export.metadata import artifact_name, atomic_write, describe, write_artifact
+from export.metadata import artifact_name, describe, write_artifact
 from personlab import geometry, spec
+from personlab.files import atomic_write
 from personlab.model import ModelConfig
 
 log = logging.getLogger(__name__)

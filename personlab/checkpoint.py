@@ -13,6 +13,7 @@ from pathlib import Path
 
 import keras
 
+from personlab.files import atomic_write
 from personlab.model import ModelConfig, build_model
 
 
@@ -33,9 +34,7 @@ def save(model: keras.Model, config: ModelConfig, path: Path | str, info: dict |
     model.save_weights(tmp)
     os.replace(tmp, weights)
     doc = {"model": config.to_dict(), "weights_sha256": sha256(weights), **(info or {})}
-    tmp_meta = meta.with_suffix(".json.tmp")
-    tmp_meta.write_text(json.dumps(doc, indent=2) + "\n")
-    os.replace(tmp_meta, meta)
+    atomic_write(meta, (json.dumps(doc, indent=2) + "\n").encode())
     return meta
 
 
