@@ -13,6 +13,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from export import metadata, tflite
+from personlab import checkpoint
 
 
 @dataclass(frozen=True)
@@ -80,5 +81,5 @@ def parse_formats(text: str) -> list[Format]:
 
 def export(source: Path | str, formats: list[Format], input_hw: tuple[int, int], out_dir: Path | str) -> list[Path]:
     """Write each format of the checkpoint `source` at a fixed input size into out_dir."""
-    model, config = tflite.fixed_size_model(source, input_hw)  # checks the input size for the model's stride
+    model, config = checkpoint.load(source, input_hw)  # checks the input size for the model's stride
     return [f.write(model, config, input_hw, source, Path(out_dir)) for f in tqdm(formats, desc="export", disable=None)]

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import io
+import warnings
+from collections.abc import Iterator
 
 import tensorflow as tf
 
-from personlab import checkpoint
 
-
-def fixed_size_model(source, input_hw: tuple[int, int]):
-    """The checkpoint rebuilt at a fixed input size (artifacts have a fixed H x W)."""
-    return checkpoint.load(source, input_hw=input_hw)
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Keep the converter's chatter off the console: the traced-signature listing Keras prints on
+    stdout and tf.lite's warnings about the Interpreter's deprecation and input statistics."""
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"tensorflow\.lite\.")
+        yield
 
 
 def converter_for(model) -> tf.lite.TFLiteConverter:
-    """A TFLite converter of the Keras model (Keras prints the traced signature: kept off stdout)."""
-    with contextlib.redirect_stdout(io.StringIO()):
+    """A TFLite converter of the Keras model."""
+    with quiet():
         return tf.lite.TFLiteConverter.from_keras_model(model)
 
 
@@ -26,5 +30,5 @@ def convert(model, float16: bool = False) -> bytes:
     if float16:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.target_spec.supported_types = [tf.float16]
-    with contextlib.redirect_stdout(io.StringIO()):
+    with quiet():
         return converter.convert()

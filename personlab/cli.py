@@ -16,14 +16,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ star
 from calibration.representative import DEFAULT_SIZE, STRATEGIES  # noqa: E402
 from export.exporter import FORMATS  # noqa: E402
 from personlab import spec  # noqa: E402
+from personlab.checkpoint import SHIPPED  # noqa: E402
 from personlab.data import COCO_DIR, WEIGHTS_DIR, DataError  # noqa: E402
 from personlab.model import BACKBONES  # noqa: E402
 from personlab.pretrained import INITS  # noqa: E402
 from personlab.train import TRAINABLE, TrainConfig  # noqa: E402
 from quantize.mixed import METRICS  # noqa: E402
 from quantize.variants import VARIANTS  # noqa: E402
-
-SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints/personlab_mobilenet_v1_050.json"
 
 
 def _hw(text: str) -> tuple[int, int]:
@@ -209,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("export", help="checkpoint -> TFLite float32/float16 and ONNX, each with its metadata")
-    p.add_argument("--model", type=Path, default=SHIPPED_CHECKPOINT, help="checkpoint (.json), or an .onnx to convert")
+    p.add_argument("--model", type=Path, default=SHIPPED, help="checkpoint (.json), or an .onnx to convert")
     p.add_argument("--formats", default=",".join(FORMATS), help="comma-separated: " + ", ".join(FORMATS))
     p.add_argument("--input-size", type=_hw, default=spec.DEFAULT_INPUT_SIZE, help="fixed H or HxW, stride*k+1")
     p.add_argument("--backbone", choices=sorted(BACKBONES), help="ONNX in without personlab metadata: its backbone")
@@ -219,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("quantize", help="int8 / int16x8 / mixed-precision TFLite variants, calibrated on train images")
-    p.add_argument("--model", type=Path, default=SHIPPED_CHECKPOINT, help="checkpoint (.json)")
+    p.add_argument("--model", type=Path, default=SHIPPED, help="checkpoint (.json)")
     p.add_argument("--calibration", type=Path, default=Path("artifacts/calibration"), help="a personlab calibrate set")
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS), metavar="VARIANT",
                    help="default: all of " + ", ".join(VARIANTS))  # fmt: skip

@@ -55,10 +55,10 @@ def quantize(
     )
 
     from export.metadata import artifact_name, describe, write_artifact
-    from export.tflite import fixed_size_model
+    from personlab import checkpoint as checkpoint_lib
     from personlab.inference import KerasPredictor
 
-    model, config = fixed_size_model(checkpoint, input_hw)
+    model, config = checkpoint_lib.load(checkpoint, input_hw)
     reference = KerasPredictor(checkpoint, input_hw)
     report_images = val_images(coco_dir, sqnr_images, input_hw)
     calibration = {

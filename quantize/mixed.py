@@ -23,9 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
+from export.tflite import quiet
 from personlab.data import CocoPersons
 from personlab.evaluate import STAT_NAMES, evaluate_model
-from quantize.variants import Variant, check_input, converter, quiet
+from quantize.variants import Variant, check_input, converter
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,6 @@ Common to all rows: Optimize.DEFAULT, whose weights are int8 per output channel 
 
 from __future__ import annotations
 
-import contextlib
-import io
-import warnings
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -106,20 +102,13 @@ def get(names: list[str] | tuple[str, ...]) -> list[Variant]:
     return [VARIANTS[n] for n in names]
 
 
-@contextlib.contextmanager
-def quiet() -> Iterator[None]:
-    """Keep the converter's chatter off the console: the SavedModel export listing (100+ lines on
-    stdout) and its warnings about tf.lite.Interpreter's deprecation and unspecified input statistics."""
-    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=UserWarning, module=r"tensorflow\.lite\.")
-        yield
-
-
 def converter(model, variant: Variant, images: np.ndarray):
     """A tf.lite.TFLiteConverter for the Keras `model` set up as the row says."""
     import tensorflow as tf
 
-    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    from export.tflite import converter_for
+
+    conv = converter_for(model)
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
     conv.target_spec.supported_ops = [getattr(tf.lite.OpsSet, name) for name in variant.supported_ops]
     conv.inference_input_type = tf.as_dtype(variant.input_type)
@@ -131,6 +120,8 @@ def converter(model, variant: Variant, images: np.ndarray):
 
 def convert(model, variant: Variant, images: np.ndarray) -> bytes:
     """The converted model (float_layers rows are built by quantize.mixed instead)."""
+    from export.tflite import quiet
+
     with quiet():
         tflite = converter(model, variant, images).convert()
     check_input(tflite, variant)

@@ -8,7 +8,8 @@ from ai_edge_litert.interpreter import Interpreter
 
 from export import exporter, metadata
 from personlab import checkpoint, geometry, spec
-from personlab.cli import SHIPPED_CHECKPOINT, main
+from personlab.checkpoint import SHIPPED as SHIPPED_CHECKPOINT
+from personlab.cli import main
 
 HW = (129, 161)
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from export import exporter
 from personlab import inference
-from personlab.cli import SHIPPED_CHECKPOINT
+from personlab.checkpoint import SHIPPED as SHIPPED_CHECKPOINT
 from personlab.runtime import LiteRTPredictor
 
 HW = (129, 161)

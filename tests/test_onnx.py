@@ -14,11 +14,10 @@ from ai_edge_litert.interpreter import Interpreter
 
 from export import onnx as xonnx
 from export.metadata import artifact_name, read_embedded
-from export.tflite import fixed_size_model
 from personlab import checkpoint, spec
 from personlab.model import ModelConfig
 
-CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "personlab_mobilenet_v1_050.json"
+CHECKPOINT = checkpoint.SHIPPED
 INPUT_HW = (129, 161)  # stride 16: 9 x 11 output cells
 GRID_HW = spec.grid_shape(*INPUT_HW, spec.DEFAULT_STRIDE)
 #: Max abs difference allowed per head, as a fraction of the head's value range on the test image.
@@ -28,7 +27,7 @@ RELATIVE_TOLERANCE = 1e-4
 
 @pytest.fixture(scope="module")
 def model_and_config():
-    return fixed_size_model(CHECKPOINT, INPUT_HW)
+    return checkpoint.load(CHECKPOINT, INPUT_HW)
 
 
 @pytest.fixture(scope="module")

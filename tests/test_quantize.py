@@ -12,7 +12,6 @@ from ai_edge_litert.interpreter import Interpreter
 
 from calibration import representative
 from export.metadata import artifact_name, describe, read_embedded
-from export.tflite import fixed_size_model
 from personlab import checkpoint, spec
 from personlab.data import COCO_DIR
 from personlab.inference import KerasPredictor
@@ -22,7 +21,7 @@ from quantize.build import quantize, val_images
 from quantize.variants import VARIANTS, Variant, _check
 
 ROOT = Path(__file__).parents[1]
-CHECKPOINT = ROOT / "checkpoints/personlab_mobilenet_v1_050.json"
+CHECKPOINT = checkpoint.SHIPPED
 HW = (129, 161)
 SQNR_IMAGES = 8
 HELD_BACK = 6
@@ -273,7 +272,7 @@ class OutputError:
 
 def test_mixed_precision_keeps_the_fewest_sensitive_layers_in_float(calibration_dir, reference, report_images):
     images, _ = representative.load(calibration_dir)
-    model, config = fixed_size_model(CHECKPOINT, HW)
+    model, config = checkpoint.load(CHECKPOINT, HW)
     proxy = OutputError(reference, report_images)
 
     def predictor(tflite: bytes) -> LiteRTPredictor:
