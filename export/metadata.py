@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from personlab.model import ModelConfig
 
 METADATA_NAME = "personlab_metadata"
-METADATA_VERSION = 1
 
 
 def artifact_name(config: ModelConfig, input_hw: tuple[int, int], variant: str) -> str:
@@ -58,7 +57,7 @@ def describe(
     info = checkpoint.read_info(source) if Path(f"{checkpoint.stem_of(source)}.json").is_file() else {}
     train = info.get("train", {})
     return {
-        "metadata_version": METADATA_VERSION,
+        "metadata_version": spec.METADATA_VERSION,
         "variant": variant,
         "model": config.to_dict(),
         "stride": config.stride,
@@ -69,6 +68,24 @@ def describe(
         "training_data": {k: train.get(k) for k in ("coco_dir", "split", "init", "trainable", "epochs")},
         "source": {"path": str(source), "weights_sha256": info.get("weights_sha256")},
         **(extra or {}),
+    }
+
+
+def for_float_outputs(stride: int, input_hw: tuple[int, int], variant: str = "keras") -> dict:
+    """Metadata for float32 head outputs that no artifact describes (the Keras model): what the mobile decoder reads."""
+    grid = spec.grid_shape(*input_hw, stride)
+    heads = {
+        h.name: {"shape": [1, *grid, h.channels], "dtype": "float32", "scale": 0.0, "zero_point": 0}
+        | {"channels": h.channels, "kind": h.kind}
+        for h in spec.HEADS
+    }
+    return {
+        "metadata_version": spec.METADATA_VERSION,
+        "variant": variant,
+        "stride": stride,
+        "input_size": list(input_hw),
+        "heads": heads,
+        "spec": spec.as_dict(),
     }
 
 

@@ -18,6 +18,7 @@ from export.exporter import FORMATS  # noqa: E402
 from personlab import spec  # noqa: E402
 from personlab.checkpoint import SHIPPED  # noqa: E402
 from personlab.data import COCO_DIR, WEIGHTS_DIR, DataError  # noqa: E402
+from personlab.evaluate import DECODERS  # noqa: E402
 from personlab.model import BACKBONES  # noqa: E402
 from personlab.pretrained import INITS  # noqa: E402
 from personlab.train import TRAINABLE, TrainConfig  # noqa: E402
@@ -86,6 +87,26 @@ def cmd_import_bodypix(args) -> None:
     print(f"wrote {checkpoint.save(model, config, args.out, info)}")
 
 
+def cmd_predict(args) -> None:
+    from tqdm import tqdm
+
+    from personlab.inference import load_predictor
+    from personlab.predict import image_files, predict, write_results
+
+    files = image_files(args.images)
+    predictor = load_predictor(args.model, args.input_size)
+    results = []
+    for found in tqdm(
+        predict(predictor, files, args.render), total=len(files), desc="predict", unit="img", disable=None
+    ):
+        results += found
+    write_results(args.out, results)
+    print(
+        f"{len(results)} people in {len(files)} images; wrote {args.out}"
+        + (f" and overlays in {args.render}" if args.render else "")
+    )
+
+
 def cmd_evaluate(args) -> None:
     import json
 
@@ -96,7 +117,7 @@ def cmd_evaluate(args) -> None:
     predictor = load_predictor(args.model, args.input_size)
     dataset = CocoPersons(args.coco_dir, args.split)
     ids = dataset.image_ids[: args.limit] if args.limit else dataset.image_ids
-    results, metrics = evaluate_model(predictor, dataset, ids)
+    results, metrics = evaluate_model(predictor, dataset, ids, decoder=args.decoder)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results))
     summary = {
@@ -105,6 +126,7 @@ def cmd_evaluate(args) -> None:
         "images": len(ids),
         "input_size": list(predictor.input_hw),
         "stride": predictor.stride,
+        "decoder": args.decoder,
         "metrics": metrics,
     }
     (args.out / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
@@ -204,8 +226,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default="val")
     p.add_argument("--input-size", type=_hw, default=spec.DEFAULT_INPUT_SIZE, help="checkpoints only (H or HxW)")
     p.add_argument("--limit", type=int, default=None, help="first N images only")
+    p.add_argument(
+        "--decoder",
+        choices=DECODERS,
+        default="reference",
+        help="reference: float decoder on dequantized outputs; mobile: on-device decoder on raw outputs",
+    )
     p.add_argument("--out", type=Path, default=Path("runs/eval"))
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("predict", help="images -> COCO results JSON (+ PNG overlays) through the on-device path")
+    p.add_argument("images", type=Path, nargs="+", help="image files and/or folders of images")
+    p.add_argument("--model", type=Path, required=True, help=".tflite (metadata JSON beside it) or checkpoint")
+    p.add_argument("--input-size", type=_hw, default=spec.DEFAULT_INPUT_SIZE, help="checkpoints only (H or HxW)")
+    p.add_argument("--out", type=Path, default=Path("runs/predict/results.json"), help="COCO results JSON")
+    p.add_argument("--render", type=Path, default=None, metavar="DIR", help="write <DIR>/<image>.png overlays")
+    p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("export", help="checkpoint -> TFLite float32/float16 and ONNX, each with its metadata")
     p.add_argument("--model", type=Path, default=SHIPPED, help="checkpoint (.json), or an .onnx to convert")

@@ -24,38 +24,12 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from pycocotools import mask as mask_utils
 
+from mobile_decoder import coco
 from personlab import geometry, spec
+from personlab.decoder_config import DEFAULT_CONFIG, DecoderConfig
 
 K = spec.NUM_KEYPOINTS
-
-
-@dataclass(frozen=True)
-class DecoderConfig:
-    """Decoder parameters; lengths are in input pixels unless stated otherwise.
-
-    nms_radius and refine_steps follow the paper; the rest were set on the oracle (ground-truth
-    targets decoded as model outputs, tests/test_decoder.py), where most barely matter.
-    """
-
-    heatmap_floor: float = 0.01  # grid points with a lower keypoint probability cast no vote (speed only)
-    vote_stride: int = 2  # cell of the Hough score maps: 1 is 4x slower, the centroid keeps sub-pixel accuracy
-    vote_sigma: float = 2.0  # Gaussian smoothing of the score maps (peak-1 kernel: score = nearby vote mass)
-    peak_threshold: float = 0.05  # minimum smoothed score (~ fraction of a full disk of votes) of a candidate
-    max_candidates: int = 500
-    nms_radius: float = 10.0  # a keypoint this close to a claimed one of the same type is a duplicate
-    refine_steps: int = 2  # short-offset refinements after each mid-offset step of the tree
-    min_scale: float = 16.0  # floor of a person's scale sqrt(area), for people with few keypoints
-    keypoint_floor: float = 0.1  # keypoints scoring above this are "confident": scale, box, mask association
-    min_person_score: float = 0.02  # people scoring less are dropped (a person with one sure keypoint scores 0.06)
-    max_people: int = 30
-    long_range_recovery: bool = True  # re-predict keypoints the tree missed from the long-range offsets
-    mask_stride: int = 2  # cell of the instance-mask assignment (4: ~25% faster, 0.02 lower oracle mask AP)
-    seg_threshold: float = 0.5
-    mask_refine_steps: int = 1  # short-offset refinements of each pixel's long-range predictions
-    mask_distance: float = 0.5  # max mean keypoint distance, relative to the person's scale, to join a person
-    mask_min_score: float = 0.1  # people scoring less get no mask pixels (duplicates would steal them)
 
 
 # ---------------------------------------------------------------------------------------------- sampling
@@ -472,35 +446,11 @@ def instance_labels(
     return labels
 
 
-def labels_to_image(labels: np.ndarray, cell: int, affine: geometry.Affine, image_hw: tuple[int, int]) -> np.ndarray:
-    """Nearest-neighbour (h, w) image version of an input-space label grid through the inverse letterbox."""
-    h, w = image_hw
-    # The letterbox is axis-aligned, so rows depend on y only and columns on x only.
-    xy = affine.forward(np.stack([np.arange(w, dtype=np.float64), np.zeros(w)], axis=-1))
-    cols = np.rint(xy[:, 0] / cell).astype(np.intp)
-    yx = affine.forward(np.stack([np.zeros(h), np.arange(h, dtype=np.float64)], axis=-1))
-    rows = np.rint(yx[:, 1] / cell).astype(np.intp)
-    out = np.full((h, w), -1, np.intp)
-    r_ok = (rows >= 0) & (rows < labels.shape[0])
-    c_ok = (cols >= 0) & (cols < labels.shape[1])
-    out[np.ix_(r_ok, c_ok)] = labels[np.ix_(rows[r_ok], cols[c_ok])]
-    return out
-
-
-def encode_masks(image_labels: np.ndarray, n: int) -> list[dict]:
-    """COCO RLEs (counts as str) of the n instance masks in an (h, w) label image."""
-    if n == 0:
-        return []
-    masks = image_labels[:, :, None] == np.arange(n)[None, None, :]
-    rles = mask_utils.encode(np.asfortranarray(masks.astype(np.uint8)))
-    return [{"size": list(r["size"]), "counts": r["counts"].decode("ascii")} for r in rles]
-
-
 # ---------------------------------------------------------------------------------------------- f. output
 
 
 def decode_people(
-    outputs: dict[str, np.ndarray], stride: int, input_hw: tuple[int, int], cfg: DecoderConfig = DecoderConfig()
+    outputs: dict[str, np.ndarray], stride: int, input_hw: tuple[int, int], cfg: DecoderConfig = DEFAULT_CONFIG
 ) -> tuple[list[Person], np.ndarray]:
     """People (input coordinates) and their mask-grid labels, before mapping back to the image."""
     grid = spec.grid_shape(*input_hw, stride)
@@ -523,34 +473,8 @@ def decode(
     affine: geometry.Affine,
     image_id: int,
     image_hw: tuple[int, int],
-    cfg: DecoderConfig = DecoderConfig(),
+    cfg: DecoderConfig = DEFAULT_CONFIG,
 ) -> list[dict]:
     """COCO person results (keypoints, score, bbox, RLE segmentation, area) for one image's head outputs."""
     people, labels = decode_people(outputs, stride, input_hw, cfg)
-    rles = encode_masks(labels_to_image(labels, cfg.mask_stride, affine, image_hw), len(people))
-    results = []
-    for person, rle in zip(people, rles, strict=True):
-        xy = affine.inverse(person.yx[:, ::-1])
-        scores = person.scores
-        if affine.flipped:  # the model's left is the image's right
-            xy, scores = xy[list(spec.FLIP_INDEX)], scores[list(spec.FLIP_INDEX)]
-        area = float(mask_utils.area(rle))
-        if area > 0:
-            bbox = [float(v) for v in mask_utils.toBbox(rle)]
-        else:
-            use = scores > cfg.keypoint_floor
-            pts = xy[use] if use.any() else xy
-            lo, hi = pts.min(axis=0), pts.max(axis=0)
-            bbox = [float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1])]
-            area = bbox[2] * bbox[3]
-        keypoints = np.concatenate([xy, scores[:, None]], axis=1).ravel()
-        results.append({
-            "image_id": int(image_id),
-            "category_id": 1,
-            "keypoints": [float(v) for v in keypoints],
-            "score": person.score,
-            "bbox": bbox,
-            "segmentation": rle,
-            "area": area,
-        })  # fmt: skip
-    return results
+    return coco.results(people, labels, cfg.mask_stride, affine, image_id, image_hw, cfg.keypoint_floor)

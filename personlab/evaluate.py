@@ -72,24 +72,37 @@ def ground_truth_results(coco: COCO, image_ids) -> list[dict]:
     return results
 
 
-def evaluate_model(predictor, dataset, image_ids=None, cfg=None) -> tuple[list[dict], dict[str, float]]:
-    """Run a predictor (inference.Predictor) over a COCO split, decode, and score with pycocotools."""
+DECODERS = ("reference", "mobile")
+
+
+def evaluate_model(
+    predictor, dataset, image_ids=None, cfg=None, decoder: str = "reference"
+) -> tuple[list[dict], dict[str, float]]:
+    """Run a predictor (inference.Predictor) over a COCO split, decode, and score with pycocotools.
+
+    decoder "reference": the float reference decoder on dequantized outputs; "mobile": the
+    on-device decoder on the raw outputs and the artifact metadata, as a phone runs it.
+    """
     from tqdm import tqdm
 
-    from personlab import decoder, inference
+    import mobile_decoder
+    from personlab import decoder as reference
+    from personlab import geometry
+    from personlab.decoder_config import DEFAULT_CONFIG
 
+    if decoder not in DECODERS:
+        raise ValueError(f"unknown decoder {decoder!r}; choose from {DECODERS}")
+    cfg = cfg or DEFAULT_CONFIG
     image_ids = list(dataset.image_ids if image_ids is None else image_ids)
     results: list[dict] = []
-    for image_id in tqdm(image_ids, desc="evaluate", unit="img", disable=None):
+    for image_id in tqdm(image_ids, desc=f"evaluate ({decoder} decoder)", unit="img", disable=None):
         image = dataset.read_image(image_id)
-        affine, outputs = inference.letterboxed(predictor, image)
-        results += decoder.decode(
-            outputs,
-            predictor.stride,
-            predictor.input_hw,
-            affine,
-            image_id,
-            image.shape[:2],
-            cfg or decoder.DecoderConfig(),
-        )
+        affine, model_input = geometry.letterboxed(image, predictor.input_hw)
+        hw = image.shape[:2]
+        if decoder == "mobile":
+            raw = predictor.raw(model_input)
+            results += mobile_decoder.decode_image(raw, predictor.metadata, affine, image_id, hw, cfg)
+        else:
+            outputs = predictor(model_input)
+            results += reference.decode(outputs, predictor.stride, predictor.input_hw, affine, image_id, hw, cfg)
     return results, coco_eval(dataset.coco, results, image_ids)

@@ -12,6 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
+from export import metadata
 from personlab import checkpoint, geometry, spec
 from personlab.runtime import LiteRTPredictor
 
@@ -19,9 +20,13 @@ from personlab.runtime import LiteRTPredictor
 class Predictor(Protocol):
     stride: int
     input_hw: tuple[int, int]
+    metadata: dict  # the artifact metadata: how to read raw() (export.metadata)
 
     def __call__(self, image: np.ndarray) -> dict[str, np.ndarray]:
         """(H, W, 3) uint8 letterboxed input -> {head: (gh, gw, C) float32}."""
+
+    def raw(self, image: np.ndarray) -> dict[str, np.ndarray]:
+        """(H, W, 3) uint8 letterboxed input -> {head: tensor as the model wrote it} (mobile_decoder's input)."""
 
 
 class KerasPredictor:
@@ -29,10 +34,13 @@ class KerasPredictor:
         self.model, config = checkpoint.load(path)
         self.stride, self.input_hw = config.stride, tuple(input_hw)
         spec.check_input_size(*self.input_hw, self.stride)
+        self.metadata = metadata.for_float_outputs(self.stride, self.input_hw)
 
     def __call__(self, image: np.ndarray) -> dict[str, np.ndarray]:
         out = self.model(image[None].astype(np.float32), training=False)
         return {k: np.asarray(v)[0] for k, v in out.items()}
+
+    raw = __call__
 
 
 def load_predictor(path: Path | str, input_hw: tuple[int, int] = spec.DEFAULT_INPUT_SIZE) -> Predictor:

@@ -37,6 +37,7 @@ class LiteRTPredictor:
         ).get_signature_runner()
         ((self.input_name, detail),) = self.runner.get_input_details().items()
         self.input_dtype = detail["dtype"]
+        self.metadata = metadata
         self.heads = {name: metadata["heads"][name] for name in spec.HEAD_NAMES}
         self.stride = int(metadata["stride"])
         self.input_hw = tuple(int(v) for v in metadata["input_size"])
@@ -47,6 +48,11 @@ class LiteRTPredictor:
         path = Path(path)
         return cls(path.read_bytes(), json.loads(path.with_suffix(".json").read_text()), num_threads)
 
-    def __call__(self, image: np.ndarray) -> dict[str, np.ndarray]:
+    def raw(self, image: np.ndarray) -> dict[str, np.ndarray]:
+        """The output tensors as the interpreter returns them (int8 stays int8): what the mobile decoder reads."""
         out = self.runner(**{self.input_name: image[None].astype(self.input_dtype)})
+        return {name: out[name] for name in self.heads}
+
+    def __call__(self, image: np.ndarray) -> dict[str, np.ndarray]:
+        out = self.raw(image)
         return {name: dequantize(out[name], head["scale"], head["zero_point"])[0] for name, head in self.heads.items()}

@@ -66,6 +66,9 @@ DISK_RADIUS = 32.0
 DEFAULT_STRIDE = 16
 STRIDES = (8, 16)
 
+#: Version of the artifact metadata JSON (export.metadata writes it, the decoders check it).
+METADATA_VERSION = 1
+
 #: Letterbox: keep aspect, centre the image, fill the rest with this RGB value.
 LETTERBOX_FILL = 0
 #: Default model input (height, width). Sizes are stride * k + 1, as BodyPix and PoseNet

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
 
+from mobile_decoder import coco
 from personlab import decoder, evaluate, geometry, spec, targets
 
 K = spec.NUM_KEYPOINTS
@@ -219,7 +220,7 @@ def test_masks_follow_long_offsets_and_map_back_through_the_letterbox():
     assert (labels[:, : int(30 / cell)] == -1).all()  # background stays unassigned
     # An image twice the input's size: image pixel (2y, 2x) shows input pixel (y, x).
     affine = geometry.Affine(0.5, 0.0, 0.0)
-    image_labels = decoder.labels_to_image(labels, cell, affine, (2 * SMALL_HW[0] - 1, 2 * SMALL_HW[1] - 1))
+    image_labels = coco.labels_to_image(labels, cell, affine, (2 * SMALL_HW[0] - 1, 2 * SMALL_HW[1] - 1))
     np.testing.assert_array_equal(image_labels[:: 2 * cell, :: 2 * cell], labels)
 
 

@@ -1,0 +1,39 @@
+"""The decoder parameters, shared by the float reference (personlab.decoder) and mobile_decoder.
+
+One set of numbers for both, so the parity tests compare algorithms, not settings. Plain
+dataclass, no imports beyond the standard library: the on-device decoder imports it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DecoderConfig:
+    """Decoder parameters; lengths are in input pixels unless stated otherwise.
+
+    nms_radius and refine_steps follow the paper; the rest were set on the oracle (ground-truth
+    targets decoded as model outputs, tests/test_decoder.py), where most barely matter.
+    """
+
+    heatmap_floor: float = 0.01  # grid points with a lower keypoint probability cast no vote (speed only)
+    vote_stride: int = 2  # cell of the Hough score maps: 1 is 4x slower, the centroid keeps sub-pixel accuracy
+    vote_sigma: float = 2.0  # Gaussian smoothing of the score maps (peak-1 kernel: score = nearby vote mass)
+    peak_threshold: float = 0.05  # minimum smoothed score (~ fraction of a full disk of votes) of a candidate
+    max_candidates: int = 500
+    nms_radius: float = 10.0  # a keypoint this close to a claimed one of the same type is a duplicate
+    refine_steps: int = 2  # short-offset refinements after each mid-offset step of the tree
+    min_scale: float = 16.0  # floor of a person's scale sqrt(area), for people with few keypoints
+    keypoint_floor: float = 0.1  # keypoints scoring above this are "confident": scale, box, mask association
+    min_person_score: float = 0.02  # people scoring less are dropped (a person with one sure keypoint scores 0.06)
+    max_people: int = 30
+    long_range_recovery: bool = True  # re-predict keypoints the tree missed from the long-range offsets
+    mask_stride: int = 2  # cell of the instance-mask assignment (4: ~25% faster, 0.02 lower oracle mask AP)
+    seg_threshold: float = 0.5
+    mask_refine_steps: int = 1  # short-offset refinements of each pixel's long-range predictions
+    mask_distance: float = 0.5  # max mean keypoint distance, relative to the person's scale, to join a person
+    mask_min_score: float = 0.1  # people scoring less get no mask pixels (duplicates would steal them)
+
+
+DEFAULT_CONFIG = DecoderConfig()
