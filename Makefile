@@ -14,7 +14,7 @@ REPORTS    := reports
 ARTIFACTS  := artifacts
 CALIBRATION := $(ARTIFACTS)/calibration
 
-.PHONY: setup pipeline train calibrate export quantize evaluate test lint clean
+.PHONY: setup pipeline train calibrate export quantize evaluate bench test lint clean
 
 setup: $(STAMP)
 
@@ -51,6 +51,16 @@ quantize: setup calibrate
 
 evaluate: setup
 	$(BIN)/personlab evaluate --model $(CHECKPOINT).json --split val --out $(REPORTS)/eval_$(notdir $(CHECKPOINT))
+
+# Timings on this machine (never asserted in tests): the mobile decoder at 0/1/5/15 people and
+# model + decoder end to end, through the shipped full-integer artifact -> reports/bench/.
+INT8_ARTIFACT := $(ARTIFACTS)/personlab_mobilenet_v1_050_513x513_full_int8.tflite
+
+$(INT8_ARTIFACT):
+	$(MAKE) quantize
+
+bench: setup $(INT8_ARTIFACT)
+	$(BIN)/personlab bench --model $(INT8_ARTIFACT) --out $(REPORTS)/bench
 
 test: setup lint
 	$(BIN)/pytest -q

@@ -69,7 +69,8 @@ def encode_masks(image_labels: np.ndarray, n: int) -> list[tuple[dict, int, list
         s, e = starts[mine], ends[mine]
         # zeros before each run of ones, the run, ..., then the trailing zeros
         counts = np.stack([s - np.concatenate([[0], e[:-1]]), e - s], axis=-1).reshape(-1)
-        counts = np.concatenate([counts, [flat.size - (e[-1] if e.size else 0)]])
+        tail = flat.size - (e[-1] if e.size else 0)
+        counts = np.concatenate([counts, [tail]]) if tail or not e.size else counts  # no final empty run
         box = None
         if s.size:
             first_col, last_col = s // h, (e - 1) // h

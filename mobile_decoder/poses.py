@@ -110,7 +110,7 @@ def find_candidates(v: Votes, input_hw: tuple[int, int], cfg: DecoderConfig) -> 
     score = (v.weight[pk] * np.exp(-d2 / (2 * sigma * sigma))).sum(axis=1)
     good = np.flatnonzero(score >= cfg.peak_threshold)
     order = good[np.argsort(-score[good], kind="stable")][: cfg.max_candidates]
-    return pk[order], np.stack([y[order], x[order]], axis=-1)
+    return pk[order], np.clip(np.stack([y[order], x[order]], axis=-1), 0.0, np.array(input_hw) - 1.0)
 
 
 @cache

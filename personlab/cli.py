@@ -107,6 +107,20 @@ def cmd_predict(args) -> None:
     )
 
 
+def cmd_bench(args) -> None:
+    import json
+
+    from personlab.bench import bench_decoder, markdown
+
+    if not args.model.is_file():
+        raise FileNotFoundError(f"no artifact {args.model} (make quantize builds it)")
+    result = bench_decoder(args.model, args.coco_dir, args.repeats, args.threads)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "mobile_decoder.json").write_text(json.dumps(result, indent=2) + "\n")
+    (args.out / "mobile_decoder.md").write_text(markdown(result))
+    print(markdown(result) + f"wrote {args.out / 'mobile_decoder.json'} and .md")
+
+
 def cmd_evaluate(args) -> None:
     import json
 
@@ -234,6 +248,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", type=Path, default=Path("runs/eval"))
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("bench", help="mobile decoder and model + decoder time per frame at 0/1/5/15 people")
+    p.add_argument("--model", type=Path, required=True, help="a .tflite artifact (metadata JSON beside it)")
+    p.add_argument("--coco-dir", type=Path, default=COCO_DIR)
+    p.add_argument("--repeats", type=int, default=50)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--out", type=Path, default=Path("reports/bench"))
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("predict", help="images -> COCO results JSON (+ PNG overlays) through the on-device path")
     p.add_argument("images", type=Path, nargs="+", help="image files and/or folders of images")

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 
 from mobile_decoder import coco
+from mobile_decoder.poses import person_scale, tree_table
 from personlab import geometry, spec
 from personlab.decoder_config import DEFAULT_CONFIG, DecoderConfig
 
@@ -203,19 +203,6 @@ def find_candidates(votes: np.ndarray, cfg: DecoderConfig) -> Candidates:
 # ---------------------------------------------------------------------------------------------- c. grouping
 
 
-@cache
-def tree_order(root: int) -> tuple[tuple[int, int, int], ...]:
-    """Breadth-first (directed edge index, source, target) steps covering the tree from `root`."""
-    steps, seen, queue = [], {root}, [root]
-    for source in queue:
-        for d, (a, b) in enumerate(spec.DIRECTED_EDGES):
-            if a == source and b not in seen:
-                steps.append((d, a, b))
-                seen.add(b)
-                queue.append(b)
-    return tuple(steps)
-
-
 def clamp_yx(yx: np.ndarray, input_hw: tuple[int, int]) -> np.ndarray:
     return np.clip(yx, 0.0, np.array([input_hw[0] - 1, input_hw[1] - 1], np.float64))
 
@@ -262,7 +249,7 @@ def follow_tree(
     h, w = input_hw[0] - 1.0, input_hw[1] - 1.0
     yx = np.zeros((K, 2))
     yx[root] = root_yx
-    for d, source, target in tree_order(root):
+    for d, source, target in tree_table(spec.DIRECTED_EDGES, K)[root].tolist():
         sy, sx = float(yx[source, 0]), float(yx[source, 1])
         dy, dx = offset_at_point(mid_offsets, sy, sx, stride, d)
         ty, tx = min(max(sy + dy, 0.0), h), min(max(sx + dx, 0.0), w)
@@ -274,13 +261,6 @@ def follow_tree(
 
 
 # ---------------------------------------------------------------------------------------------- d. scoring
-
-
-def person_scale(yx: np.ndarray, use: np.ndarray, min_scale: float) -> float:
-    """sqrt of the area of the box around the used keypoints (COCO's OKS scale), at least min_scale."""
-    pts = yx[use] if use.sum() >= 2 else yx
-    extent = pts.max(axis=0) - pts.min(axis=0)
-    return max(math.sqrt(extent[0] * extent[1]), min_scale)
 
 
 def keypoint_scores(yx: np.ndarray, scale: float, vy: np.ndarray, vx: np.ndarray, weight: np.ndarray) -> np.ndarray:

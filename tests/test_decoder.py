@@ -11,6 +11,7 @@ import pytest
 from pycocotools import mask as mask_utils
 
 from mobile_decoder import coco
+from mobile_decoder.poses import tree_table
 from personlab import decoder, evaluate, geometry, spec, targets
 
 K = spec.NUM_KEYPOINTS
@@ -107,9 +108,10 @@ def test_votes_peak_at_the_keypoint_with_unit_score():
 # ---------------------------------------------------------------------------------------------- grouping
 
 
-def test_tree_order_reaches_every_keypoint_once_from_any_root():
+def test_tree_table_reaches_every_keypoint_once_from_any_root():
+    table = tree_table(spec.DIRECTED_EDGES, K)
     for root in range(K):
-        steps = decoder.tree_order(root)
+        steps = table[root].tolist()
         assert len(steps) == spec.NUM_EDGES
         reached = [root]
         for d, source, target in steps:
