@@ -14,7 +14,7 @@ REPORTS    := reports
 ARTIFACTS  := artifacts
 CALIBRATION := $(ARTIFACTS)/calibration
 
-.PHONY: setup pipeline train calibrate export quantize evaluate bench test lint clean
+.PHONY: setup pipeline train calibrate export quantize evaluate report bench test lint clean
 
 setup: $(STAMP)
 
@@ -51,6 +51,13 @@ quantize: setup calibrate
 
 evaluate: setup
 	$(BIN)/personlab evaluate --model $(CHECKPOINT).json --split val --out $(REPORTS)/eval_$(notdir $(CHECKPOINT))
+	$(MAKE) report
+
+# Issue 5's quantization report: every artifact and Google's anchors on val (size, latency, AP, SQNR,
+# calibration study, plots) -> reports/quantization/; builds the artifacts it misses. About 15 min on 2 cores.
+report: setup
+	$(BIN)/personlab report --model $(CHECKPOINT).json --artifacts $(ARTIFACTS) --calibration $(CALIBRATION) \
+		--out $(REPORTS)/quantization
 
 # Timings on this machine (never asserted in tests): the mobile decoder at 0/1/5/15 people and
 # model + decoder end to end, through the shipped full-integer artifact -> reports/bench/.
@@ -59,10 +66,11 @@ INT8_ARTIFACT := $(ARTIFACTS)/personlab_mobilenet_v1_050_513x513_full_int8.tflit
 $(INT8_ARTIFACT):
 	$(MAKE) quantize
 
-bench: setup $(INT8_ARTIFACT)
+bench: setup $(INT8_ARTIFACT) android-bench
 	$(BIN)/personlab bench --model $(INT8_ARTIFACT) --out $(REPORTS)/bench
 
-test: setup lint
+# The suite: ruff, pytest, and the Java core's JUnit tests (android_demo/android.mk).
+test: setup lint android-test
 	$(BIN)/pytest -q
 
 lint: setup
@@ -70,3 +78,5 @@ lint: setup
 
 clean:
 	rm -rf runs $(ARTIFACTS) .pytest_cache .ruff_cache
+
+include android_demo/android.mk

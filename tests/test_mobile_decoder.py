@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -254,3 +255,30 @@ def test_predict_writes_results_and_overlays(tmp_path, val_dataset, val_sample, 
     overlay = np.asarray(Image.open(render / f"{image.stem}.png"))
     assert overlay.shape == val_sample.image.shape and np.abs(overlay.astype(int) - val_sample.image).mean() > 1
     assert main(["predict", str(tmp_path / "missing.jpg"), "--model", str(int8_artifact)]) == 2
+
+
+# ---------------------------------------------------------------------------------------------- Java golden fixtures
+
+GOLDEN = Path(__file__).parents[1] / "android_demo/core/src/test/resources/golden"
+
+
+def test_java_golden_fixtures_are_this_decoders_output():
+    """The Java port is checked against committed fixtures (raw int8 outputs + decoded people): they must still be
+    what this decoder makes of those tensors, or `make android-fixtures` is due."""
+    metadata = json.loads((GOLDEN / "metadata.json").read_text())
+    golden = json.loads((GOLDEN / "golden.json").read_text())
+    assert len(golden["frames"]) >= 5
+    for frame in golden["frames"]:
+        raw = {
+            name: np.fromfile(GOLDEN / f"{frame['image_id']}_{name}.bin", np.dtype(head["dtype"])).reshape(
+                head["shape"]
+            )
+            for name, head in metadata["heads"].items()
+        }
+        people, labels = mobile_decoder.decode(mobile_decoder.Heads.from_outputs(raw, metadata))
+        assert len(people) == len(frame["people"])
+        for person, want in zip(people, frame["people"], strict=True):
+            np.testing.assert_allclose(person.yx, want["yx"], atol=1e-6)
+            np.testing.assert_allclose(person.scores, want["scores"], atol=1e-9)
+        want_labels = np.fromfile(GOLDEN / f"{frame['image_id']}_labels.bin", np.int8).reshape(frame["labels_hw"])
+        np.testing.assert_array_equal(labels, want_labels)

@@ -1,0 +1,65 @@
+# android_demo targets, included from the top-level Makefile (run from the repo root: `make android-test`).
+# Standalone: `make -f android_demo/android.mk android-test`.
+#
+#   android-test      pure-Java core (decoder port, metadata, letterbox) + JUnit 4 golden-parity tests, no Android SDK
+#   android-bench     Java decoder timings on the golden frames -> reports/bench/java_decoder.json
+#   android-fixtures  regenerate the golden fixtures from the shipped full-int8 artifact (Python mobile decoder)
+#   android-assets    copy the model + metadata JSON into android_demo/app/src/main/assets/ for the app
+#
+# Needs only a JDK (javac, java) and JUnit 4; both come from apt when missing.
+
+ANDROID_DIR      := android_demo
+ANDROID_CORE     := $(ANDROID_DIR)/core
+ANDROID_BUILD    := $(ANDROID_CORE)/build
+ANDROID_GOLDEN   := $(ANDROID_CORE)/src/test/resources/golden
+ANDROID_ASSETS   := $(ANDROID_DIR)/app/src/main/assets
+ANDROID_ARTS     := artifacts
+ANDROID_MODEL    := personlab_mobilenet_v1_050_513x513
+ANDROID_INT8     := $(ANDROID_ARTS)/$(ANDROID_MODEL)_full_int8.tflite
+ANDROID_FP16     := $(ANDROID_ARTS)/$(ANDROID_MODEL)_float16.tflite
+# recursive (=): BIN may be defined after this file is included
+ANDROID_PY        = $(or $(BIN),.venv/bin)/python
+ANDROID_JUNIT_CP := /usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar
+ANDROID_JAVAC    := javac --release 8 -encoding UTF-8 -Xlint:all,-options -Werror
+ANDROID_TESTS    := org.personlab.mobile.core.JsonTest org.personlab.mobile.core.LetterboxTest \
+                    org.personlab.mobile.core.EdgeCaseTest org.personlab.mobile.core.FloatHeadsTest \
+                    org.personlab.mobile.core.GoldenParityTest
+
+.PHONY: android-jdk android-core android-test android-bench android-fixtures android-assets android-clean
+
+# JDK + JUnit 4 from apt when missing (needs root or sudo, and package-index access).
+android-jdk:
+	@if ! command -v javac >/dev/null 2>&1 || ! test -f /usr/share/java/junit4.jar; then \
+		echo "installing default-jdk-headless junit4 (apt)"; \
+		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq default-jdk-headless junit4 >/dev/null; \
+	fi
+
+android-core: android-jdk
+	rm -rf $(ANDROID_BUILD)/classes $(ANDROID_BUILD)/test-classes
+	$(ANDROID_JAVAC) -d $(ANDROID_BUILD)/classes $$(find $(ANDROID_CORE)/src/main/java -name '*.java')
+	$(ANDROID_JAVAC) -cp $(ANDROID_BUILD)/classes:$(ANDROID_JUNIT_CP) -d $(ANDROID_BUILD)/test-classes \
+		$$(find $(ANDROID_CORE)/src/test/java -name '*.java')
+
+android-test: android-core
+	java -cp $(ANDROID_BUILD)/classes:$(ANDROID_BUILD)/test-classes:$(ANDROID_CORE)/src/test/resources:$(ANDROID_JUNIT_CP) \
+		org.junit.runner.JUnitCore $(ANDROID_TESTS)
+
+android-bench: android-core
+	java -cp $(ANDROID_BUILD)/classes org.personlab.mobile.core.DecoderBench $(ANDROID_GOLDEN) reports/bench/java_decoder.json 200 50
+
+android-fixtures:
+	test -x $(ANDROID_PY) || $(MAKE) setup
+	test -f $(ANDROID_INT8) || $(MAKE) quantize
+	$(ANDROID_PY) $(ANDROID_DIR)/tools/make_golden.py --artifact $(ANDROID_INT8) --out $(ANDROID_GOLDEN)
+
+# full_int8: CPU (XNNPACK) and NNAPI; float16: GPU delegate (the app picks by delegate).
+android-assets:
+	test -f $(ANDROID_INT8) || $(MAKE) quantize
+	test -f $(ANDROID_FP16) || $(MAKE) export
+	mkdir -p $(ANDROID_ASSETS)
+	cp $(ANDROID_INT8) $(ANDROID_INT8:.tflite=.json) $(ANDROID_FP16) $(ANDROID_FP16:.tflite=.json) $(ANDROID_ASSETS)/
+	@ls -l $(ANDROID_ASSETS)
+
+android-clean:
+	rm -rf $(ANDROID_BUILD) $(ANDROID_DIR)/app/build $(ANDROID_DIR)/build $(ANDROID_DIR)/.gradle

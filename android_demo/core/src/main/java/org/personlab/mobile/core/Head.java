@@ -1,0 +1,103 @@
+package org.personlab.mobile.core;
+
+/**
+ * One (gh, gw, C_raw) output tensor as the model wrote it, and how to read it (mobile_decoder.heads.Head).
+ * Values are dequantized only where read, in float32 exactly as NumPy does ((raw - zp) * scale), and
+ * sanitised: probabilities clipped to [0, 1], offsets to +-limit, NaN read as 0.
+ */
+public final class Head {
+    public static final int PROBABILITY = 0;
+    public static final int LOGIT = 1;
+    public static final int OFFSET = 2;
+
+    public final String name;
+    final byte[] bytes; // integer tensors (null for float)
+    final boolean unsigned; // uint8
+    final float[] floats; // float tensors (null for integer)
+    public final int rawChannels;
+    final int[] order;
+    public final double scale; // 0: a float tensor
+    public final int zeroPoint;
+    final float scaleF;
+    final float zeroPointF;
+    public final int kind;
+    final double limit;
+
+    Head(String name, byte[] bytes, boolean unsigned, float[] floats, int rawChannels, int[] order, double scale,
+            int zeroPoint, int kind, double limit) {
+        this.name = name;
+        this.bytes = bytes;
+        this.unsigned = unsigned;
+        this.floats = floats;
+        this.rawChannels = rawChannels;
+        this.order = order.clone();
+        this.scale = scale;
+        this.zeroPoint = zeroPoint;
+        this.scaleF = (float) scale;
+        this.zeroPointF = (float) zeroPoint;
+        this.kind = kind;
+        this.limit = limit;
+    }
+
+    public int channels() {
+        return order.length;
+    }
+
+    /** The stored value at a raw flat index, as a double (integers exactly; floats widened). */
+    double rawAt(int index) {
+        if (bytes != null) {
+            return unsigned ? (bytes[index] & 0xFF) : bytes[index];
+        }
+        return floats[index];
+    }
+
+    /** Dequantized (float32) integer value, as NumPy: (float32(raw) - float32(zp)) * float32(scale). */
+    public static float dequantize(int raw, float scale, float zeroPoint) {
+        return ((float) raw - zeroPoint) * scale;
+    }
+
+    /** The sanitised float32 value of our channel {@code channel} at flat grid node {@code node}. */
+    public float read(int node, int channel) {
+        int index = node * rawChannels + order[channel];
+        float v;
+        if (bytes != null) {
+            int raw = unsigned ? (bytes[index] & 0xFF) : bytes[index];
+            v = ((float) raw - zeroPointF) * scaleF;
+        } else {
+            v = floats[index];
+            if (v != v) {
+                v = 0.0f;
+            }
+        }
+        if (kind == OFFSET) {
+            return clip(v, -limit, limit);
+        }
+        if (kind == LOGIT) {
+            float c = v < -30.0f ? -30.0f : (v > 30.0f ? 30.0f : v);
+            v = 1.0f / (1.0f + (float) Math.exp(-c));
+        }
+        return clip(v, 0.0, 1.0);
+    }
+
+    private static float clip(float v, double lo, double hi) {
+        if (v < lo) {
+            return (float) lo;
+        }
+        if (v > hi) {
+            return (float) hi;
+        }
+        return v;
+    }
+
+    /** All values as (gh * gw, C) row-major floats: heads read everywhere (heatmaps, segmentation). */
+    public float[] dense(int nodes) {
+        int c = channels();
+        float[] out = new float[nodes * c];
+        for (int n = 0; n < nodes; n++) {
+            for (int k = 0; k < c; k++) {
+                out[n * c + k] = read(n, k);
+            }
+        }
+        return out;
+    }
+}

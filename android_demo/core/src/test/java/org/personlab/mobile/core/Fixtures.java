@@ -1,0 +1,60 @@
+package org.personlab.mobile.core;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The golden fixtures (android_demo/tools/make_golden.py) from the test classpath: /golden/... */
+final class Fixtures {
+    private Fixtures() {
+    }
+
+    static byte[] bytes(String name) {
+        try (InputStream in = Fixtures.class.getResourceAsStream("/golden/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing fixture golden/" + name + " (make android-fixtures)");
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                out.write(buf, 0, n);
+            }
+            return out.toByteArray();
+        } catch (IOException err) {
+            throw new IllegalStateException(err);
+        }
+    }
+
+    static String text(String name) {
+        return new String(bytes(name), StandardCharsets.UTF_8);
+    }
+
+    static String metadataText() {
+        return text("metadata.json");
+    }
+
+    static Metadata metadata() {
+        return Metadata.parse(metadataText());
+    }
+
+    static Map<String, Object> golden() {
+        return Json.object(Json.parse(text("golden.json")), "golden");
+    }
+
+    static List<Object> frames() {
+        return Json.array(golden().get("frames"), "frames");
+    }
+
+    static Map<String, Object> outputs(int imageId, Metadata meta) {
+        Map<String, Object> out = new HashMap<>();
+        for (String name : meta.heads.keySet()) {
+            out.put(name, bytes(imageId + "_" + name + ".bin"));
+        }
+        return out;
+    }
+}
