@@ -282,3 +282,18 @@ def test_java_golden_fixtures_are_this_decoders_output():
             np.testing.assert_allclose(person.scores, want["scores"], atol=1e-9)
         want_labels = np.fromfile(GOLDEN / f"{frame['image_id']}_labels.bin", np.int8).reshape(frame["labels_hw"])
         np.testing.assert_array_equal(labels, want_labels)
+
+
+def test_java_decoder_config_repeats_the_python_defaults():
+    """The Java port restates personlab/decoder_config.py (a port cannot import it); this keeps the two equal."""
+    import dataclasses
+    import re
+
+    java = (GOLDEN.parents[2] / "main/java/org/personlab/mobile/core/DecoderConfig.java").read_text()
+    fields = dict(re.findall(r"public (?:double|int|boolean) (\w+) = ([\w.]+);", java))
+    camel = {f.name: re.sub(r"_(\w)", lambda m: m.group(1).upper(), f.name) for f in dataclasses.fields(DEFAULT_CONFIG)}
+    python_only = {"vote_stride"}  # the reference's dense Hough maps
+    assert set(fields) == {camel[name] for name in camel if name not in python_only}
+    for name, java_name in camel.items():
+        if name not in python_only:
+            assert json.loads(fields[java_name]) == getattr(DEFAULT_CONFIG, name), name
