@@ -17,15 +17,16 @@ from mobile_decoder.poses import Person, long_range_predictions
 from personlab.decoder_config import DecoderConfig
 
 
-def interpolation_matrix(n_out: int, cell: int, stride: int, n_grid: int) -> np.ndarray:
-    """(n_out, n_grid) bilinear weights of grid nodes (every `stride` pixels) at points every `cell` pixels."""
+def upsample_axis(values: np.ndarray, axis: int, n_out: int, cell: int, stride: int) -> np.ndarray:
+    """Bilinear resampling of one axis of a 2-D grid from nodes every `stride` pixels to points every `cell` pixels.
+
+    Two gathers and a blend: no matrix product, so no BLAS threads for a few thousand values.
+    """
+    n_grid = values.shape[axis]
     g = np.clip(np.arange(n_out) * cell / stride, 0.0, n_grid - 1)
-    lo = np.minimum(g.astype(np.intp), max(n_grid - 2, 0))
-    hi = np.minimum(lo + 1, n_grid - 1)
-    m = np.zeros((n_out, n_grid))
-    np.add.at(m, (np.arange(n_out), lo), 1 - (g - lo))
-    np.add.at(m, (np.arange(n_out), hi), g - lo)
-    return m
+    lo = np.minimum(g.astype(np.intp), n_grid - 2)
+    w = np.expand_dims(g - lo, 1 - axis)
+    return (1 - w) * np.take(values, lo, axis=axis) + w * np.take(values, lo + 1, axis=axis)
 
 
 def instance_labels(heads: Heads, people: list[Person], cfg: DecoderConfig) -> np.ndarray:
@@ -39,10 +40,7 @@ def instance_labels(heads: Heads, people: list[Person], cfg: DecoderConfig) -> n
     if not takers or not heads.has_masks:
         return labels
     seg = heads["segmentation"].dense()[:, 0]
-    grid_seg = seg.reshape(gh, gw)
-    on_mask = (
-        interpolation_matrix(mh, cell, heads.stride, gh) @ grid_seg @ interpolation_matrix(mw, cell, heads.stride, gw).T
-    )
+    on_mask = upsample_axis(upsample_axis(seg.reshape(gh, gw), 0, mh, cell, heads.stride), 1, mw, cell, heads.stride)
     rows, cols = np.nonzero(on_mask > cfg.seg_threshold)
     if not rows.size:
         return labels
@@ -57,8 +55,15 @@ def instance_labels(heads: Heads, people: list[Person], cfg: DecoderConfig) -> n
     weight = seg[corners.nodes] * corners.weights  # (n, 4)
     den = weight.sum(axis=1, keepdims=True)
     weight = np.where(den > 1e-3, weight / np.maximum(den, 1e-3), corners.weights)
-    pixel_dist = np.einsum("nc,ncp->np", weight, dist[inverse.reshape(corners.nodes.shape)])
-    best = pixel_dist.argmin(axis=1)
-    ok = pixel_dist[np.arange(len(best)), best] <= cfg.mask_distance
+    corner = inverse.reshape(corners.nodes.shape)  # (n, 4) rows of dist
+    # Where the 4 corners agree on the nearest person, so does every convex combination of them:
+    # only that person's distance is needed. Elsewhere (between people) all of them are compared.
+    node_best = dist.argmin(axis=1)[corner]
+    best = node_best[:, 0].copy()
+    split = np.flatnonzero((node_best != best[:, None]).any(axis=1))
+    if split.size:
+        pixel_dist = np.einsum("nc,ncp->np", weight[split], dist[corner[split]])
+        best[split] = pixel_dist.argmin(axis=1)
+    ok = (weight * dist[corner, best[:, None]]).sum(axis=1) <= cfg.mask_distance
     labels[rows[ok], cols[ok]] = np.asarray(takers)[best[ok]]
     return labels
