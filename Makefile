@@ -54,7 +54,7 @@ evaluate: setup
 	$(MAKE) report
 
 # Issue 5's quantization report: every artifact and Google's anchors on val (size, latency, AP, SQNR,
-# calibration study, plots) -> reports/quantization/; builds the artifacts it misses. About 15 min on 2 cores.
+# calibration study, plots) -> reports/quantization/; builds the artifacts it misses. About 8 min on 2 cores.
 report: setup
 	$(BIN)/personlab report --model $(CHECKPOINT).json --artifacts $(ARTIFACTS) --calibration $(CALIBRATION) \
 		--out $(REPORTS)/quantization

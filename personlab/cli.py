@@ -188,6 +188,24 @@ def cmd_quantize(args) -> None:
         print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) and its metadata {path.with_suffix('.json').name}")
 
 
+def cmd_report(args) -> None:
+    import time
+
+    from personlab.report import Settings, main_table, measure, write
+
+    start = time.perf_counter()
+    settings = Settings(
+        checkpoint=args.model, artifacts=args.artifacts, calibration=args.calibration, coco_dir=args.coco_dir,
+        weights_dir=args.weights_dir, images=args.limit, repeats=args.repeats,
+    )  # fmt: skip
+    result = measure(settings, start)
+    paths = write(result, args.out)
+    print(main_table(result))
+    for goal in result["goals"]:
+        print(f"{'met' if goal['met'] else 'MISSED'}: {goal['goal']}: {goal['measured']}")
+    print(f"wrote {', '.join(str(p) for p in paths)} in {result['wall_s'] / 60:.1f} min")
+
+
 def cmd_render_targets(args) -> None:
     from personlab.render import render_targets
 
@@ -303,6 +321,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input-size", type=_hw, default=spec.DEFAULT_INPUT_SIZE)
     p.add_argument("--out", type=Path, default=Path("artifacts/calibration"))
     p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser("report", help="quantization report: size, latency, COCO AP of every artifact and anchor")
+    p.add_argument("--model", type=Path, default=SHIPPED, help="checkpoint (.json) the artifacts come from")
+    p.add_argument("--artifacts", type=Path, default=Path("artifacts"), help="built there when missing or stale")
+    p.add_argument("--calibration", type=Path, default=Path("artifacts/calibration"))
+    p.add_argument("--coco-dir", type=Path, default=COCO_DIR)
+    p.add_argument("--weights-dir", type=Path, default=WEIGHTS_DIR, help="Google's anchors")
+    p.add_argument("--limit", type=int, default=None, help="first N val images only (default: all)")
+    p.add_argument("--repeats", type=int, default=50, help="timed invokes per latency (after 5 warm-up)")
+    p.add_argument("--out", type=Path, default=Path("reports/quantization"))
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("render-targets", help="draw the targets of COCO images to PNG for a visual check")
     p.add_argument("image_ids", type=int, nargs="*", help="default: the first 3 images of the split")
