@@ -17,7 +17,7 @@ from personlab.files import atomic_write
 from personlab.model import ModelConfig, build_model
 
 #: The committed checkpoint (`make train` reproduces it).
-SHIPPED = Path(__file__).resolve().parents[1] / "checkpoints/personlab_mobilenet_v1_050.json"
+SHIPPED = Path(__file__).resolve().parents[1] / "checkpoints/personlab_mobilenet_v1_075.json"
 
 
 def stem_of(path: Path | str) -> Path:

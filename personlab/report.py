@@ -491,10 +491,38 @@ def save(fig, path: Path) -> None:
     plt.close(fig)
 
 
-def write(result: dict, out: Path | str) -> list[Path]:
-    """report.md, report.json and the plots in out; returns their paths."""
+#: README.md's copy of the main table and goals sits between these lines; `write` refreshes it.
+README_MARKERS = ("<!-- report:start (personlab report rewrites this block) -->", "<!-- report:end -->")
+
+
+def readme_block(result: dict) -> str:
+    goals_lines = [f"- {'met' if g['met'] else '**missed**'}: {g['goal']} ({g['measured']})" for g in result["goals"]]
+    return "\n".join([
+        f"The latest run took {result['wall_s'] / 60:.1f} min.",
+        "",
+        main_table(result),
+        "Goals of issue 5, as measured:",
+        "",
+        *goals_lines,
+    ])  # fmt: skip
+
+
+def update_readme(readme: Path, result: dict) -> bool:
+    """Replace README's report block (between README_MARKERS) with this result's; False if it has no block."""
+    text = readme.read_text() if readme.is_file() else ""
+    start, end = README_MARKERS
+    if start not in text or end not in text:
+        return False
+    head, rest = text.split(start, 1)
+    readme.write_text(f"{head}{start}\n{readme_block(result)}\n{end}{rest.split(end, 1)[1]}")
+    return True
+
+
+def write(result: dict, out: Path | str, readme: Path | None = Path("README.md")) -> list[Path]:
+    """report.md, report.json and the plots in out (and README's report block); returns their paths."""
     out = Path(out)
     plots = plot(result, out)
     (out / "report.json").write_text(json.dumps(result, indent=2) + "\n")
     (out / "report.md").write_text(markdown(result, plots))
-    return [out / "report.md", out / "report.json", *plots]
+    written = [out / "report.md", out / "report.json", *plots]
+    return written + [readme] if readme is not None and update_readme(readme, result) else written

@@ -10,6 +10,7 @@ from export import exporter, metadata
 from personlab import checkpoint, geometry, spec
 from personlab.checkpoint import SHIPPED as SHIPPED_CHECKPOINT
 from personlab.cli import main
+from personlab.model import ModelConfig
 
 HW = (129, 161)
 
@@ -38,7 +39,8 @@ def test_float_artifacts_match_keras_on_every_head(artifacts, image_and_referenc
     10 val images). float16 weights: within 5% (measured worst over 10 val images at 129x161:
     heatmaps 3.2%, segmentation 2.5%, short 1.9%, mid 1.2%, long 1.2% of the range)."""
     image, reference = image_and_reference
-    got = _run(artifacts[f"personlab_mobilenet_v1_050_{HW[0]}x{HW[1]}_{variant}.tflite"], image)
+    config = ModelConfig(**checkpoint.read_info(SHIPPED_CHECKPOINT)["model"])
+    got = _run(artifacts[metadata.artifact_name(config, HW, variant)], image)
     assert set(got) == set(spec.HEAD_NAMES)
     for head, want in reference.items():
         value_range = float(want.max() - want.min())

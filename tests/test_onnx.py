@@ -93,7 +93,7 @@ def test_onnx_is_nchw_with_outputs_named_by_head(onnx_file):
     for head, output in zip(spec.HEADS, proto.graph.output, strict=True):
         assert dims(output) == [1, head.channels, *GRID_HW], head.name
     props = {p.key: json.loads(p.value) for p in proto.metadata_props}
-    assert props["personlab_model"] == {"backbone": "mobilenet_v1", "alpha": 0.5, "stride": 16}
+    assert props["personlab_model"] == checkpoint.read_info(checkpoint.SHIPPED)["model"]
     assert props["personlab_source"]["weights_sha256"] == checkpoint.read_info(CHECKPOINT)["weights_sha256"]
 
 

@@ -27,22 +27,21 @@ SQNR_IMAGES = 8
 HELD_BACK = 6
 BUDGET = 0.01
 
-#: Per-head SQNR floors (dB) at 129x161, 16 calibration images, the first 8 val images. Measured:
-#:   dynamic_range  heatmaps 30.6, short 26.8, mid 29.0, segmentation 31.5, long 29.6  (the converter leaves
-#:                  kernels under 1024 values in float: conv1, conv_dw_1..4, conv_pw_1, the segmentation head)
-#:   full_int8      23.4, 19.2, 20.8, 23.6, 20.7   (int8_float_io: the same model inside, the same numbers)
-#:   int16x8        23.9, 18.8, 20.4, 24.5, 20.2   (int16 activations do not help: the error is int8 weights,
-#:                  chiefly conv_dw_1's, batch-norm-folded, per-channel max |tap| 1.6 to 63; at 513x513 its
-#:                  weights alone in int8, all else float, give 13.9 dB on the short offsets, full_int8 12.8)
+#: Per-head SQNR floors (dB) at 129x161, 16 calibration images, the first 8 val images; the shipped
+#: checkpoint (BodyPix 0.75, heads fine-tuned). Measured:
+#:   dynamic_range  heatmaps 33.1, short 28.3, mid 30.4, segmentation 34.9, long 31.3
+#:   full_int8      28.8, 23.0, 25.0, 27.7, 26.0   (int8_float_io: the same model inside, the same numbers)
+#:   int16x8        29.7, 23.9, 26.2, 30.1, 27.3
 #:   mixed          = full_int8 here (0 float layers met the budget; the same calibration)
+#: (The 0.50 checkpoint shipped before measured 4-5 dB lower in full_int8, chiefly from conv_dw_1's weights.)
 #: Floors sit ~2 dB under those: conversions are deterministic, so only other TF/LiteRT builds move them a
 #: little, while a real regression (lost per-channel weights, a wrong output scale in the metadata) costs more.
 SQNR_FLOOR = {  # heads in spec.HEAD_NAMES order: heatmaps, short, mid, segmentation, long
-    "dynamic_range": (28.0, 24.5, 27.0, 29.0, 27.5),
-    "full_int8": (21.0, 17.0, 18.5, 21.5, 18.5),
-    "int8_float_io": (21.0, 17.0, 18.5, 21.5, 18.5),
-    "int16x8": (21.5, 16.5, 18.0, 22.0, 18.0),
-    "mixed": (21.0, 17.0, 18.5, 21.5, 18.5),
+    "dynamic_range": (31.0, 26.0, 28.5, 33.0, 29.0),
+    "full_int8": (26.5, 21.0, 23.0, 25.5, 24.0),
+    "int8_float_io": (26.5, 21.0, 23.0, 25.5, 24.0),
+    "int16x8": (27.5, 22.0, 24.0, 28.0, 25.0),
+    "mixed": (26.5, 21.0, 23.0, 25.5, 24.0),
 }
 
 
@@ -250,8 +249,9 @@ def test_mixed_precision_records_its_choice(metadata):
     assert doc["held_back"] == {"split": "train", "images": HELD_BACK}
     assert doc["drop"] == pytest.approx(doc["float"] - doc["quantized"])
     assert doc["budget_met"] == (doc["drop"] <= BUDGET) and doc["budget_met"] == ("note" not in doc)
-    # depthwise conv 1 (batch-norm-folded taps from 0.2 to 63 in one channel) is the most sensitive op
-    assert ranking[0]["label"] == "conv_dw_1"
+    # measured on the shipped checkpoint: the first layers after the stem are the most sensitive
+    # (RMSE/scale ranking conv_pw_1, conv_dw_2, conv_dw_3, conv_pw_3, conv_pw_2, conv_dw_1, ...)
+    assert ranking[0]["label"] == "conv_pw_1"
 
 
 class OutputError:
@@ -289,17 +289,18 @@ def test_mixed_precision_keeps_the_fewest_sensitive_layers_in_float(calibration_
     assert record["drop"] == min(t["drop"] for t in record["tried"]) > 0
     int8_drop = record["tried"][0]["drop"]
 
-    # measured drops (offset MSE, px^2) for 0, 1, 2, 4, ... 36 float layers: 0.73, 0.40, 0.33, 0.27, 0.20, 0.16,
-    # 0.037, 0.0073: conv_dw_1 alone in float takes the error to 55%, so a 70% budget needs exactly it
-    tflite, record = choose(0.7 * int8_drop)
-    assert record["budget_met"] and record["drop"] <= 0.7 * int8_drop
-    assert [layer["label"] for layer in record["float_layers"]] == ["conv_dw_1"]
+    # measured drops (offset MSE, px^2) for 0, 1, 2, 4, ... 36 float layers: 0.308, 0.309, 0.248, 0.189, 0.145,
+    # 0.102, 0.042, 0.0059: the top layer alone does not help, the top two take the error to 80%, so an 85%
+    # budget needs exactly those two
+    tflite, record = choose(0.85 * int8_drop)
+    assert record["budget_met"] and record["drop"] <= 0.85 * int8_drop
+    assert [layer["label"] for layer in record["float_layers"]] == ["conv_pw_1", "conv_dw_2"]
     interpreter = Interpreter(model_content=tflite)
     float_ops = [
         op["op_name"] for op in interpreter._get_ops_details()
         if interpreter._get_tensor_details(op["outputs"][0], subgraph_index=0)["dtype"] == np.float32
     ]  # fmt: skip
-    assert sorted(float_ops) == ["DEPTHWISE_CONV_2D", "DEQUANTIZE"]
+    assert sorted(float_ops) == ["CONV_2D", "DEPTHWISE_CONV_2D", "DEQUANTIZE"]
 
 
 def test_held_back_images_are_train_images_outside_the_calibration_set(calibration_dir):

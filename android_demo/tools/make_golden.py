@@ -25,7 +25,7 @@ from personlab.data import CocoPersons
 from personlab.runtime import LiteRTPredictor
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_ARTIFACT = ROOT / "artifacts" / "personlab_mobilenet_v1_050_513x513_full_int8.tflite"
+DEFAULT_ARTIFACT = ROOT / "artifacts" / "personlab_mobilenet_v1_075_513x513_full_int8.tflite"
 OUT = ROOT / "android_demo" / "core" / "src" / "test" / "resources" / "golden"
 
 # decoded-people buckets to fill, in order: (low, high) inclusive

@@ -36,9 +36,9 @@ import org.tensorflow.lite.nnapi.NnApiDelegate;
 final class PoseEstimator implements Closeable {
     /** Which accelerator runs the model, and which artifact it gets. */
     enum Backend {
-        CPU("personlab_mobilenet_v1_050_513x513_full_int8"), // XNNPACK, int8 kernels
-        NNAPI("personlab_mobilenet_v1_050_513x513_full_int8"), // NPU/DSP drivers want full-integer models
-        GPU("personlab_mobilenet_v1_050_513x513_float16"); // the GPU delegate runs float models
+        CPU("personlab_mobilenet_v1_075_513x513_full_int8"), // XNNPACK, int8 kernels
+        NNAPI("personlab_mobilenet_v1_075_513x513_full_int8"), // NPU/DSP drivers want full-integer models
+        GPU("personlab_mobilenet_v1_075_513x513_float16"); // the GPU delegate runs float models
 
         final String model;
 

@@ -356,6 +356,10 @@ public final class Decoder {
             double[] vx = v.x[j];
             double[] vw = v.w[j];
             for (int s = 0; s < vmax; s++) {
+                if (vw[s] == 0.0) { // padding (types have fewer votes than the widest): skip the exp
+                    terms[s] = 0.0;
+                    continue;
+                }
                 double d2 = (vy[s] - y[j]) * (vy[s] - y[j]) + (vx[s] - x[j]) * (vx[s] - x[j]);
                 terms[s] = vw[s] * Math.exp(-d2 / den);
             }

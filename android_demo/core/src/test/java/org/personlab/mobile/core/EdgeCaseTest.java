@@ -59,7 +59,7 @@ public class EdgeCaseTest {
     @Test
     public void truncatedTensorNamesTheHead() {
         Metadata meta = Fixtures.metadata();
-        Map<String, Object> out = Fixtures.outputs(8532, meta);
+        Map<String, Object> out = Fixtures.outputs(Fixtures.frameWithPeople(), meta);
         byte[] mid = (byte[]) out.get("mid_offsets");
         out.put("mid_offsets", Arrays.copyOf(mid, mid.length - 64));
         try {
@@ -74,7 +74,7 @@ public class EdgeCaseTest {
     @Test
     public void missingOrWronglyTypedHeadsAreRejected() {
         Metadata meta = Fixtures.metadata();
-        Map<String, Object> out = Fixtures.outputs(8532, meta);
+        Map<String, Object> out = Fixtures.outputs(Fixtures.frameWithPeople(), meta);
         out.remove("segmentation");
         try {
             Heads.fromOutputs(out, meta);
@@ -82,7 +82,7 @@ public class EdgeCaseTest {
         } catch (MetadataException err) {
             assertTrue(err.getMessage(), err.getMessage().contains("segmentation"));
         }
-        out = Fixtures.outputs(8532, meta);
+        out = Fixtures.outputs(Fixtures.frameWithPeople(), meta);
         out.put("heatmaps", new float[33 * 33 * 17]);
         try {
             Heads.fromOutputs(out, meta);
@@ -136,7 +136,7 @@ public class EdgeCaseTest {
         String broken = text.substring(0, at) + "\"segmentation_x\": {" + text.substring(at + "\"segmentation\": {".length());
         Metadata meta = Metadata.parse(broken);
         try {
-            Heads.fromOutputs(Fixtures.outputs(8532, Fixtures.metadata()), meta);
+            Heads.fromOutputs(Fixtures.outputs(Fixtures.frameWithPeople(), Fixtures.metadata()), meta);
             fail("accepted long offsets without segmentation");
         } catch (MetadataException err) {
             assertTrue(err.getMessage(), err.getMessage().contains("both or neither"));
@@ -155,7 +155,7 @@ public class EdgeCaseTest {
         assertEquals(0.0f, Head.dequantize(-128, (float) p.scale, p.zeroPoint), 0.0f);
         assertEquals(255f / 256f, Head.dequantize(127, (float) p.scale, p.zeroPoint), 0.0f);
         // and Head.read: a saturated offset is clipped to +- the input size, a probability to [0, 1]
-        Map<String, Object> out = Fixtures.outputs(8532, meta);
+        Map<String, Object> out = Fixtures.outputs(Fixtures.frameWithPeople(), meta);
         byte[] shortOffsets = ((byte[]) out.get("short_offsets")).clone();
         shortOffsets[0] = 127;
         out.put("short_offsets", shortOffsets);

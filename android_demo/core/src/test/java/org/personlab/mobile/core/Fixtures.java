@@ -50,6 +50,17 @@ final class Fixtures {
         return Json.array(golden().get("frames"), "frames");
     }
 
+    /** The image id of the first golden frame with people in it (edge-case tests start from real tensors). */
+    static int frameWithPeople() {
+        for (Object frame : frames()) {
+            Map<String, Object> f = Json.object(frame, "frame");
+            if (!Json.array(f.get("people"), "people").isEmpty()) {
+                return ((Number) f.get("image_id")).intValue();
+            }
+        }
+        throw new IllegalStateException("no golden frame with people (make android-fixtures)");
+    }
+
     static Map<String, Object> outputs(int imageId, Metadata meta) {
         Map<String, Object> out = new HashMap<>();
         for (String name : meta.heads.keySet()) {
