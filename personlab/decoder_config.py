@@ -21,6 +21,7 @@ class DecoderConfig:
     vote_stride: int = 2  # cell of the Hough score maps: 1 is 4x slower, the centroid keeps sub-pixel accuracy
     vote_sigma: float = 2.0  # Gaussian smoothing of the score maps (peak-1 kernel: score = nearby vote mass)
     peak_threshold: float = 0.05  # minimum smoothed score (~ fraction of a full disk of votes) of a candidate
+    centroid_steps: int = 3  # mobile decoders: box-centroid steps from a sparse 4-px peak cell towards the vote mode
     max_candidates: int = 500
     nms_radius: float = 10.0  # a keypoint this close to a claimed one of the same type is a duplicate
     refine_steps: int = 2  # short-offset refinements after each mid-offset step of the tree

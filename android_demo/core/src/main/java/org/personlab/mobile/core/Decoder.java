@@ -216,22 +216,26 @@ public final class Decoder {
             int j = (int) (key / ((long) mh * mw));
             long cy = (key / mw) % mh - 1;
             long cx = key % mw - 1;
-            double y0 = cy * cell;
-            double x0 = cx * cell;
+            double yc = cy * cell;
+            double xc = cx * cell;
             double[] vy = v.y[j];
             double[] vx = v.x[j];
             double[] vw = v.w[j];
-            for (int s = 0; s < vmax; s++) {
-                double dy = vy[s] - y0;
-                double dx = vx[s] - x0;
-                boolean box = Math.abs(dy) <= twoSigma && Math.abs(dx) <= twoSigma;
-                wv[s] = box ? vw[s] : 0.0 * vw[s];
-                wdy[s] = wv[s] * dy;
-                wdx[s] = wv[s] * dx;
+            for (int step = 0; step < cfg.centroidSteps; step++) { // the box re-centred on the centroid
+                for (int s = 0; s < vmax; s++) {
+                    double dy = vy[s] - yc;
+                    double dx = vx[s] - xc;
+                    boolean box = Math.abs(dy) <= twoSigma && Math.abs(dx) <= twoSigma;
+                    wv[s] = box ? vw[s] : 0.0 * vw[s];
+                    wdy[s] = wv[s] * dy;
+                    wdx[s] = wv[s] * dx;
+                }
+                double tot = Math.max(NpMath.sum(wv, 0, vmax), 1e-12);
+                double ny = yc + NpMath.sum(wdy, 0, vmax) / tot;
+                double nx = xc + NpMath.sum(wdx, 0, vmax) / tot;
+                yc = ny;
+                xc = nx;
             }
-            double tot = Math.max(NpMath.sum(wv, 0, vmax), 1e-12);
-            double yc = y0 + NpMath.sum(wdy, 0, vmax) / tot;
-            double xc = x0 + NpMath.sum(wdx, 0, vmax) / tot;
             for (int s = 0; s < vmax; s++) {
                 double d2 = (vy[s] - yc) * (vy[s] - yc) + (vx[s] - xc) * (vx[s] - xc);
                 terms[s] = vw[s] * Math.exp(-d2 / (2 * sigma * sigma));

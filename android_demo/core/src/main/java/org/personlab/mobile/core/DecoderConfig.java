@@ -8,6 +8,7 @@ public final class DecoderConfig {
     public double heatmapFloor = 0.01;
     public double voteSigma = 2.0;
     public double peakThreshold = 0.05;
+    public int centroidSteps = 3;
     public int maxCandidates = 500;
     public double nmsRadius = 10.0;
     public int refineSteps = 2;
