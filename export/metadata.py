@@ -30,7 +30,8 @@ def artifact_name(config: ModelConfig, input_hw: tuple[int, int], variant: str) 
     return f"personlab_{config.tag}_{input_hw[0]}x{input_hw[1]}_{variant}.tflite"
 
 
-def _tensor(detail: dict) -> dict:
+def tensor_info(detail: dict) -> dict:
+    """Name, shape, dtype, scale and zero point of an interpreter tensor detail."""
     scale, zero_point = detail["quantization"]
     return {
         "name": detail["name"],
@@ -53,21 +54,31 @@ def describe(
     missing = set(spec.HEAD_NAMES) - set(outputs)
     if missing:
         raise ValueError(f"converted model lacks head outputs {sorted(missing)} (has {sorted(outputs)})")
-    heads = {h.name: {**_tensor(outputs[h.name]), "channels": h.channels, "kind": h.kind} for h in spec.HEADS}
+    heads = {h.name: tensor_info(outputs[h.name]) for h in spec.HEADS}
     info = checkpoint.read_info(source) if Path(f"{checkpoint.stem_of(source)}.json").is_file() else {}
     train = info.get("train", {})
-    return {
-        "metadata_version": spec.METADATA_VERSION,
-        "variant": variant,
+    input_hw = (int(input_detail["shape"][1]), int(input_detail["shape"][2]))
+    return document(variant, config.stride, input_hw, heads) | {
         "model": config.to_dict(),
-        "stride": config.stride,
-        "input": _tensor(input_detail),
-        "input_size": [int(v) for v in input_detail["shape"][1:3]],
-        "heads": heads,
-        "spec": spec.as_dict(),
+        "input": tensor_info(input_detail),
         "training_data": {k: train.get(k) for k in ("coco_dir", "split", "init", "trainable", "epochs")},
         "source": {"path": str(source), "weights_sha256": info.get("weights_sha256")},
         **(extra or {}),
+    }
+
+
+def document(variant: str, stride: int, input_hw: tuple[int, int], heads: dict[str, dict]) -> dict:
+    """What every metadata file holds and the decoders read: version, stride, input size, the head
+    spec, and per head its tensor (name, shape, dtype, scale, zero point) plus channels and kind from
+    the spec (a head's own "kind" / "order" entries, as the Google anchors set, take precedence)."""
+    spec_heads = {h.name: {"channels": h.channels, "kind": h.kind} for h in spec.HEADS}
+    return {
+        "metadata_version": spec.METADATA_VERSION,
+        "variant": variant,
+        "stride": stride,
+        "input_size": list(input_hw),
+        "heads": {name: spec_heads[name] | head for name, head in heads.items()},
+        "spec": spec.as_dict(),
     }
 
 
@@ -75,18 +86,9 @@ def for_float_outputs(stride: int, input_hw: tuple[int, int], variant: str = "ke
     """Metadata for float32 head outputs that no artifact describes (the Keras model): what the mobile decoder reads."""
     grid = spec.grid_shape(*input_hw, stride)
     heads = {
-        h.name: {"shape": [1, *grid, h.channels], "dtype": "float32", "scale": 0.0, "zero_point": 0}
-        | {"channels": h.channels, "kind": h.kind}
-        for h in spec.HEADS
+        h.name: {"shape": [1, *grid, h.channels], "dtype": "float32", "scale": 0.0, "zero_point": 0} for h in spec.HEADS
     }
-    return {
-        "metadata_version": spec.METADATA_VERSION,
-        "variant": variant,
-        "stride": stride,
-        "input_size": list(input_hw),
-        "heads": heads,
-        "spec": spec.as_dict(),
-    }
+    return document(variant, stride, input_hw, heads)
 
 
 def embed(tflite_bytes: bytes, metadata: dict) -> bytes:

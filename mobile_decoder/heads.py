@@ -122,8 +122,13 @@ class Heads:
         except (KeyError, TypeError, ValueError, IndexError) as err:
             raise MetadataError(f"metadata lacks a field the decoder needs: {err!r}") from err
         k = len(sigmas)
-        wanted = {"heatmaps": k, "short_offsets": 2 * k, "mid_offsets": 2 * len(edges), "segmentation": 1}
-        wanted["long_offsets"] = 2 * k
+        wanted = {
+            "heatmaps": k,
+            "short_offsets": 2 * k,
+            "mid_offsets": 2 * len(edges),
+            "segmentation": 1,
+            "long_offsets": 2 * k,
+        }
         names = [n for n in (*POSE_HEADS, *MASK_HEADS) if n in described]
         if not set(POSE_HEADS) <= set(names) or 0 < len(set(MASK_HEADS) & set(names)) < len(MASK_HEADS):
             raise MetadataError(

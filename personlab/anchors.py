@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
+from export.metadata import document, tensor_info
 from personlab import spec
 from personlab.data import WEIGHTS_DIR
 
@@ -45,27 +46,12 @@ def metadata(output_details: list[dict], input_hw: tuple[int, int], name: str) -
     """Artifact metadata (export.metadata's format) for the Google outputs present."""
     heads = {}
     for detail in output_details:
-        if detail["name"] not in TENSORS:
-            continue
-        head, kind = TENSORS[detail["name"]]
-        scale, zero_point = detail["quantization"]
-        heads[head] = {
-            "name": detail["name"],
-            "shape": [int(v) for v in detail["shape"]],
-            "dtype": np.dtype(detail["dtype"]).name,
-            "scale": float(scale),
-            "zero_point": int(zero_point),
-            "channels": next(h.channels for h in spec.HEADS if h.name == head),
-            "kind": kind,
-        } | ({"order": mid_order()} if head == "mid_offsets" else {})
-    return {
-        "metadata_version": spec.METADATA_VERSION,
-        "variant": name,
-        "stride": STRIDE,
-        "input_size": list(input_hw),
-        "heads": heads,
-        "spec": spec.as_dict(),
-    }
+        if detail["name"] in TENSORS:
+            head, kind = TENSORS[detail["name"]]
+            heads[head] = (
+                tensor_info(detail) | {"kind": kind} | ({"order": mid_order()} if head == "mid_offsets" else {})
+            )
+    return document(name, STRIDE, input_hw, heads)
 
 
 class GooglePredictor:

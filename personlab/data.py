@@ -66,6 +66,15 @@ class Sample:
         return (self.keypoints[..., 2] > 0).any(axis=1)
 
 
+def read_rgb(path: Path) -> np.ndarray:
+    """An image file as (h, w, 3) uint8 RGB; DataError naming the file if it is missing or corrupt."""
+    try:
+        with Image.open(path) as im:
+            return np.asarray(im.convert("RGB"))
+    except (OSError, ValueError) as err:
+        raise DataError(f"cannot read image {path}: {err}") from err
+
+
 class CocoPersons:
     """A split of COCO person annotations with image loading."""
 
@@ -82,13 +91,9 @@ class CocoPersons:
         return self.files.images / self.coco.imgs[image_id]["file_name"]
 
     def read_image(self, image_id: int) -> np.ndarray:
-        """Decoded RGB image; DataError naming the file if it is missing or corrupt."""
+        """Decoded RGB image; DataError naming the file if it is missing, corrupt or not the json's size."""
         path = self.image_path(image_id)
-        try:
-            with Image.open(path) as im:
-                image = np.asarray(im.convert("RGB"))
-        except (OSError, ValueError) as err:
-            raise DataError(f"cannot read image {path}: {err}") from err
+        image = read_rgb(path)
         info = self.coco.imgs[image_id]
         if image.shape[:2] != (info["height"], info["width"]):
             raise DataError(

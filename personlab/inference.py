@@ -1,4 +1,4 @@
-"""Running a model on images: letterbox in, raw head outputs out.
+"""Running a model: a letterboxed input in (geometry.letterboxed), head outputs out.
 
 A Predictor is anything that maps a letterboxed uint8 RGB input to {head: array}; the checkpoint
 (Keras) and .tflite artifacts (personlab.runtime, the lightweight runtime) both fit, so evaluation
@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from export import metadata
-from personlab import checkpoint, geometry, spec
+from personlab import checkpoint, spec
 from personlab.runtime import LiteRTPredictor
 
 
@@ -50,9 +50,3 @@ def load_predictor(path: Path | str, input_hw: tuple[int, int] = spec.DEFAULT_IN
             raise FileNotFoundError(f"model not found: {path} with its metadata {path.with_suffix('.json').name}")
         return LiteRTPredictor.from_file(path)
     return KerasPredictor(path, input_hw)
-
-
-def letterboxed(predictor: Predictor, image: np.ndarray) -> tuple[geometry.Affine, dict[str, np.ndarray]]:
-    """Letterbox an RGB image into the predictor's input and run it."""
-    affine, model_input = geometry.letterboxed(image, predictor.input_hw)
-    return affine, predictor(model_input)

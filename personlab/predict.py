@@ -10,11 +10,9 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
-
 import mobile_decoder
 from personlab import geometry
+from personlab.data import read_rgb
 from personlab.decoder_config import DEFAULT_CONFIG
 from personlab.files import atomic_write
 
@@ -39,14 +37,6 @@ def image_files(paths: list[Path]) -> list[Path]:
 def image_id_of(path: Path, index: int) -> int:
     """COCO's id for COCO file names (000000001234.jpg -> 1234), else the position in the list."""
     return int(path.stem) if path.stem.isdigit() else index
-
-
-def read_rgb(path: Path) -> np.ndarray:
-    try:
-        with Image.open(path) as im:
-            return np.asarray(im.convert("RGB"))
-    except OSError as err:
-        raise ValueError(f"cannot read image {path}: {err}") from err
 
 
 def predict(predictor, files: list[Path], render_dir: Path | None = None) -> Iterator[list[dict]]:

@@ -4,7 +4,7 @@ run by the lightweight runtime, gives the Keras outputs head by head on a real i
 import numpy as np
 
 from export import exporter
-from personlab import inference
+from personlab import geometry, inference
 from personlab.checkpoint import SHIPPED as SHIPPED_CHECKPOINT
 from personlab.runtime import LiteRTPredictor
 
@@ -17,8 +17,8 @@ def test_tflite_and_checkpoint_predictors_agree(tmp_path, val_sample):
     tflite_predictor = inference.load_predictor(path)
     assert isinstance(tflite_predictor, LiteRTPredictor)
     assert tflite_predictor.input_hw == HW and tflite_predictor.stride == keras_predictor.stride
-    _, want = inference.letterboxed(keras_predictor, val_sample.image)
-    _, got = inference.letterboxed(tflite_predictor, val_sample.image)
+    _, image = geometry.letterboxed(val_sample.image, HW)
+    want, got = keras_predictor(image), tflite_predictor(image)
     assert set(got) == set(want)
     for head, value in want.items():
         value_range = float(value.max() - value.min())

@@ -165,7 +165,7 @@ def small_metadata(dtype: str) -> dict:
     return metadata
 
 
-def check_valid(people, labels, heads) -> None:
+def check_valid(people, labels) -> None:
     assert len(people) <= DEFAULT_CONFIG.max_people
     for p in people:
         assert np.isfinite(p.yx).all() and (p.yx >= 0).all() and (p.yx <= np.array(SMALL_HW) - 1).all()
@@ -195,7 +195,7 @@ def test_hostile_tensors_never_raise(data, dtype, seed):
             t[rng.random(shape) < data.draw(st.floats(0, 1))] = data.draw(FLOATS)
             outputs[h.name] = t.astype(np.float32)
     heads = mobile_decoder.Heads.from_outputs(outputs, metadata)
-    check_valid(*mobile_decoder.decode(heads), heads)
+    check_valid(*mobile_decoder.decode(heads))
 
 
 def test_zero_people_and_a_crowd_of_fifty():
@@ -209,7 +209,7 @@ def test_zero_people_and_a_crowd_of_fifty():
     heads = mobile_decoder.Heads.from_outputs(crowd, metadata)
     people, labels = mobile_decoder.decode(heads)
     assert len(people) == DEFAULT_CONFIG.max_people  # capped, however many seeds there are
-    check_valid(people, labels, heads)
+    check_valid(people, labels)
 
 
 def test_wrong_shapes_and_metadata_give_one_clear_error():
