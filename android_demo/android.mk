@@ -36,17 +36,19 @@ android-jdk:
 	fi
 
 android-core: android-jdk
-	rm -rf $(ANDROID_BUILD)/classes $(ANDROID_BUILD)/test-classes
+	rm -rf $(ANDROID_BUILD)/classes $(ANDROID_BUILD)/test-classes $(ANDROID_BUILD)/bench-classes
 	$(ANDROID_JAVAC) -d $(ANDROID_BUILD)/classes $$(find $(ANDROID_CORE)/src/main/java -name '*.java')
 	$(ANDROID_JAVAC) -cp $(ANDROID_BUILD)/classes:$(ANDROID_JUNIT_CP) -d $(ANDROID_BUILD)/test-classes \
 		$$(find $(ANDROID_CORE)/src/test/java -name '*.java')
+	$(ANDROID_JAVAC) -cp $(ANDROID_BUILD)/classes -d $(ANDROID_BUILD)/bench-classes \
+		$$(find $(ANDROID_CORE)/src/bench/java -name '*.java')
 
 android-test: android-core
 	java -cp $(ANDROID_BUILD)/classes:$(ANDROID_BUILD)/test-classes:$(ANDROID_CORE)/src/test/resources:$(ANDROID_JUNIT_CP) \
 		org.junit.runner.JUnitCore $(ANDROID_TESTS)
 
 android-bench: android-core
-	java -cp $(ANDROID_BUILD)/classes org.personlab.mobile.core.DecoderBench $(ANDROID_GOLDEN) reports/bench/java_decoder.json 200 50
+	java -cp $(ANDROID_BUILD)/classes:$(ANDROID_BUILD)/bench-classes org.personlab.mobile.core.DecoderBench $(ANDROID_GOLDEN) reports/bench/java_decoder.json 200 50
 
 android-fixtures:
 	test -x $(ANDROID_PY) || $(MAKE) setup

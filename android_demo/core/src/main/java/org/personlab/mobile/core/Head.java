@@ -89,15 +89,13 @@ public final class Head {
         return v;
     }
 
-    /** All values as (gh * gw, C) row-major floats: heads read everywhere (heatmaps, segmentation). */
-    public float[] dense(int nodes) {
+    /** All values as (gh * gw, C) row-major floats into {@code out}: heads read everywhere (heatmaps, segmentation). */
+    void dense(int nodes, float[] out) {
         int c = channels();
-        float[] out = new float[nodes * c];
         for (int n = 0; n < nodes; n++) {
             for (int k = 0; k < c; k++) {
                 out[n * c + k] = read(n, k);
             }
         }
-        return out;
     }
 }

@@ -16,6 +16,11 @@ public final class Heads {
     public static final String[] MASK_HEADS = {"segmentation", "long_offsets"};
 
     final Map<String, Head> heads;
+    final Head heatmaps;
+    final Head shortOffsets;
+    final Head midOffsets;
+    final Head segmentation; // null without mask heads
+    final Head longOffsets; // null without mask heads
     public final int gh;
     public final int gw;
     public final int stride;
@@ -28,6 +33,11 @@ public final class Heads {
     private Heads(Map<String, Head> heads, int gh, int gw, int stride, int inputH, int inputW, double[] sigmas,
             double diskRadius, int[][] directedEdges) {
         this.heads = heads;
+        this.heatmaps = heads.get("heatmaps");
+        this.shortOffsets = heads.get("short_offsets");
+        this.midOffsets = heads.get("mid_offsets");
+        this.segmentation = heads.get("segmentation");
+        this.longOffsets = heads.get("long_offsets");
         this.gh = gh;
         this.gw = gw;
         this.stride = stride;
@@ -47,7 +57,7 @@ public final class Heads {
     }
 
     public boolean hasMasks() {
-        return heads.containsKey("segmentation") && heads.containsKey("long_offsets");
+        return segmentation != null && longOffsets != null;
     }
 
     public int numKeypoints() {
@@ -198,8 +208,7 @@ public final class Heads {
      * mobile_decoder.heads.offsets for one point: (dy, dx) of the y-planar pair {@code pair}, float32 dequantized
      * corner values interpolated in doubles. Writes out[0] = dy, out[1] = dx.
      */
-    void offsets(String name, double y, double x, int pair, int[] nodes, double[] weights, double[] out) {
-        Head head = get(name);
+    void offsets(Head head, double y, double x, int pair, int[] nodes, double[] weights, double[] out) {
         int n = head.channels() / 2;
         corners(y, x, nodes, weights, 0);
         double dy = 0.0;
@@ -218,8 +227,7 @@ public final class Heads {
      * mobile_decoder.heads.scalar_pair_reader: raw values interpolated first (doubles), then dequantized with the
      * double scale and sanitised. For the tree walk. Writes out[0] = dy, out[1] = dx.
      */
-    void scalarOffsets(String name, double y, double x, int pair, double[] out) {
-        Head head = get(name);
+    void scalarOffsets(Head head, double y, double x, int pair, double[] out) {
         int c = head.rawChannels;
         int half = head.channels() / 2;
         double scale = head.scale != 0.0 ? head.scale : 1.0;

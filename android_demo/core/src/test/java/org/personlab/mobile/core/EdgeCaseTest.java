@@ -26,13 +26,13 @@ public class EdgeCaseTest {
         byte[] heat = new byte[meta.heads.get("heatmaps").size()];
         Arrays.fill(heat, (byte) meta.heads.get("heatmaps").zeroPoint);
         out.put("heatmaps", heat);
-        Decoder.Result r = Decoder.decode(Heads.fromOutputs(out, meta));
+        Decoder.Result r = new Decoder(meta).decode(Heads.fromOutputs(out, meta), DecoderConfig.defaults());
         assertEquals(0, r.people.size());
         for (int v : r.labels) {
             assertEquals(-1, v);
         }
         assertEquals(257 * 257, r.labels.length);
-        r = Decoder.decode(Heads.fromOutputs(zeros(meta), meta));
+        r = new Decoder(meta).decode(Heads.fromOutputs(zeros(meta), meta), DecoderConfig.defaults());
         assertEquals(0, r.people.size());
     }
 
@@ -47,7 +47,7 @@ public class EdgeCaseTest {
             }
             out.put(name, b);
         }
-        Decoder.Result r = Decoder.decode(Heads.fromOutputs(out, meta));
+        Decoder.Result r = new Decoder(meta).decode(Heads.fromOutputs(out, meta), DecoderConfig.defaults());
         for (Person p : r.people) {
             for (int k = 0; k < p.numKeypoints(); k++) {
                 assertTrue(p.y[k] >= 0 && p.y[k] <= 512 && p.x[k] >= 0 && p.x[k] <= 512);
@@ -167,7 +167,7 @@ public class EdgeCaseTest {
     @Test
     public void treeTableReachesEveryKeypoint() {
         Metadata meta = Fixtures.metadata();
-        int[][][] table = Decoder.treeTable(meta.directedEdges, 17);
+        int[][][] table = Grouping.treeTable(meta.directedEdges, 17);
         for (int root = 0; root < 17; root++) {
             boolean[] seen = new boolean[17];
             seen[root] = true;
@@ -183,7 +183,7 @@ public class EdgeCaseTest {
 
     @Test
     public void medianAveragesTheMiddlePair() {
-        assertEquals(2.5, Decoder.median(new double[] {4, 1, 3, 2}), 0.0);
-        assertEquals(3.0, Decoder.median(new double[] {5, 3, 1}), 0.0);
+        assertEquals(2.5, Grouping.median(new double[] {4, 1, 3, 2}, 4), 0.0);
+        assertEquals(3.0, Grouping.median(new double[] {5, 3, 1}, 3), 0.0);
     }
 }

@@ -22,6 +22,8 @@ public class FloatHeadsTest {
                 .replaceAll("\"zero_point\": -?[0-9]+", "\"zero_point\": 0");
         Metadata floatMeta = Metadata.parse(floatText);
         assertEquals("float32", floatMeta.heads.get("heatmaps").dtype);
+        Decoder intDecoder = new Decoder(meta);
+        Decoder floatDecoder = new Decoder(floatMeta);
         for (Object o : Fixtures.frames()) {
             int id = Json.integer(Json.object(o, "frame").get("image_id"), "image_id");
             Map<String, Object> ints = Fixtures.outputs(id, meta);
@@ -35,8 +37,8 @@ public class FloatHeadsTest {
                 }
                 floats.put(e.getKey(), f);
             }
-            Decoder.Result a = Decoder.decode(Heads.fromOutputs(ints, meta));
-            Decoder.Result b = Decoder.decode(Heads.fromOutputs(floats, floatMeta));
+            Decoder.Result a = intDecoder.decode(Heads.fromOutputs(ints, meta), DecoderConfig.defaults());
+            Decoder.Result b = floatDecoder.decode(Heads.fromOutputs(floats, floatMeta), DecoderConfig.defaults());
             assertEquals("image " + id, a.people.size(), b.people.size());
             for (int p = 0; p < a.people.size(); p++) {
                 for (int k = 0; k < 17; k++) {

@@ -31,10 +31,11 @@ public class GoldenParityTest {
         int totalPeople = 0;
         int zeroFrames = 0;
         StringBuilder table = new StringBuilder();
+        Decoder decoder = new Decoder(meta);
         for (Object o : frames) {
             Map<String, Object> frame = Json.object(o, "frame");
             int id = Json.integer(frame.get("image_id"), "image_id");
-            Decoder.Result r = Decoder.decode(Heads.fromOutputs(Fixtures.outputs(id, meta), meta));
+            Decoder.Result r = decoder.decode(Heads.fromOutputs(Fixtures.outputs(id, meta), meta), DecoderConfig.defaults());
             List<Object> want = Json.array(frame.get("people"), "people");
             assertEquals("image " + id + ": people", want.size(), r.people.size());
             zeroFrames += want.isEmpty() ? 1 : 0;

@@ -3,20 +3,23 @@ package org.personlab.mobile.core;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * Times the Java decoder (Heads.fromOutputs + Decoder.decode) per golden frame on the JVM:
- * median and p90 over {@code runs} timed runs after {@code warmup} untimed ones. Prints a table and
- * writes a JSON report.
+ * Times the Java decoder (one {@link Decoder}, {@link Decoder#decode} on prepared {@link Heads}) per golden
+ * frame on the JVM: median and p90 over {@code runs} timed runs after {@code warmup} untimed passes, and the
+ * bytes the decoding thread allocates per decode after warm-up (the JVM's per-thread allocation counter).
+ * Prints a table and writes a JSON report. Not part of the app: a JVM-only tool (com.sun.management).
  *
- *   java -cp core/build/classes org.personlab.mobile.core.DecoderBench GOLDEN_DIR OUT_JSON [runs] [warmup]
+ *   java -cp core/build/classes:core/build/bench-classes org.personlab.mobile.core.DecoderBench GOLDEN_DIR OUT_JSON [runs] [warmup]
  */
 public final class DecoderBench {
     private DecoderBench() {
@@ -31,53 +34,56 @@ public final class DecoderBench {
         File out = new File(args[1]);
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 200;
         int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 50;
-        String metaText = new String(Files.readAllBytes(new File(dir, "metadata.json").toPath()), StandardCharsets.UTF_8);
-        Metadata meta = Metadata.parse(metaText);
-        Map<String, Object> golden = Json.object(Json.parse(
-                new String(Files.readAllBytes(new File(dir, "golden.json").toPath()), StandardCharsets.UTF_8)), "golden");
+        Metadata meta = Metadata.parse(read(new File(dir, "metadata.json")));
+        Map<String, Object> golden = Json.object(Json.parse(read(new File(dir, "golden.json"))), "golden");
         List<Integer> ids = new ArrayList<>();
-        List<Map<String, Object>> inputs = new ArrayList<>();
+        List<Heads> inputs = new ArrayList<>();
         for (Object f : Json.array(golden.get("frames"), "frames")) {
-            Map<String, Object> frame = Json.object(f, "frame");
-            int imageId = Json.integer(frame.get("image_id"), "image_id");
+            int imageId = Json.integer(Json.object(f, "frame").get("image_id"), "image_id");
             Map<String, Object> outputs = new HashMap<>();
             for (String name : meta.heads.keySet()) {
                 outputs.put(name, Files.readAllBytes(new File(dir, imageId + "_" + name + ".bin").toPath()));
             }
             ids.add(imageId);
-            inputs.add(outputs);
+            inputs.add(Heads.fromOutputs(outputs, meta));
         }
-        // warm-up: every frame, so the JIT has compiled all paths before any frame is timed
-        for (int i = 0; i < warmup; i++) {
-            for (Map<String, Object> outputs : inputs) {
-                Decoder.decode(Heads.fromOutputs(outputs, meta));
+        Decoder decoder = new Decoder(meta);
+        DecoderConfig cfg = DecoderConfig.defaults();
+        for (int i = 0; i < warmup; i++) { // every frame, so the JIT has compiled all paths and buffers have grown
+            for (Heads heads : inputs) {
+                decoder.decode(heads, cfg);
             }
         }
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long thread = Thread.currentThread().getId();
         List<String> rows = new ArrayList<>();
-        System.out.printf("%-10s %7s %11s %11s %11s%n", "image_id", "people", "median_ms", "p90_ms", "mean_ms");
+        System.out.printf("%-10s %7s %11s %11s %11s %16s%n", "image_id", "people", "median_ms", "p90_ms", "mean_ms", "bytes_per_decode");
         for (int f = 0; f < ids.size(); f++) {
-            int imageId = ids.get(f);
-            Map<String, Object> outputs = inputs.get(f);
-            int people = 0;
+            Heads heads = inputs.get(f);
+            int people = decoder.decode(heads, cfg).people.size();
+            long before = threads.getThreadAllocatedBytes(thread);
+            for (int i = 0; i < runs; i++) {
+                decoder.decode(heads, cfg);
+            }
+            long allocated = (threads.getThreadAllocatedBytes(thread) - before) / runs;
             double[] ms = new double[runs];
             for (int i = 0; i < runs; i++) {
                 long t0 = System.nanoTime();
-                Decoder.Result r = Decoder.decode(Heads.fromOutputs(outputs, meta));
+                decoder.decode(heads, cfg);
                 ms[i] = (System.nanoTime() - t0) / 1e6;
-                people = r.people.size();
             }
             double[] s = ms.clone();
             Arrays.sort(s);
-            double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+            double median = percentile(s, 50);
             double p90 = percentile(s, 90);
             double mean = 0;
             for (double v : ms) {
                 mean += v / ms.length;
             }
-            System.out.printf("%-10d %7d %11.3f %11.3f %11.3f%n", imageId, people, median, p90, mean);
-            rows.add(String.format(java.util.Locale.ROOT,
-                    "    {\"image_id\": %d, \"people\": %d, \"median_ms\": %.4f, \"p90_ms\": %.4f, \"mean_ms\": %.4f}",
-                    imageId, people, median, p90, mean));
+            System.out.printf("%-10d %7d %11.3f %11.3f %11.3f %16d%n", ids.get(f), people, median, p90, mean, allocated);
+            rows.add(String.format(Locale.ROOT,
+                    "    {\"image_id\": %d, \"people\": %d, \"median_ms\": %.4f, \"p90_ms\": %.4f, \"mean_ms\": %.4f, \"allocated_bytes_per_decode\": %d}",
+                    ids.get(f), people, median, p90, mean, allocated));
         }
         File parent = out.getAbsoluteFile().getParentFile();
         if (parent != null && !parent.isDirectory() && !parent.mkdirs()) {
@@ -85,7 +91,7 @@ public final class DecoderBench {
         }
         try (PrintWriter w = new PrintWriter(out, "UTF-8")) {
             w.println("{");
-            w.println("  \"what\": \"Java decoder (org.personlab.mobile.core: Heads.fromOutputs + Decoder.decode) per frame, golden full_int8 outputs\",");
+            w.println("  \"what\": \"Java decoder (org.personlab.mobile.core.Decoder.decode, one reused instance) per frame, golden full_int8 outputs\",");
             w.println("  \"jvm\": \"" + System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + "\",");
             w.println("  \"os_arch\": \"" + System.getProperty("os.arch") + "\",");
             w.println("  \"available_processors\": " + Runtime.getRuntime().availableProcessors() + ",");
@@ -97,6 +103,10 @@ public final class DecoderBench {
             w.println("}");
         }
         System.out.println("wrote " + out);
+    }
+
+    private static String read(File f) throws IOException {
+        return new String(Files.readAllBytes(f.toPath()), StandardCharsets.UTF_8);
     }
 
     /** Linear-interpolated percentile of sorted values (NumPy's default). */

@@ -1,0 +1,59 @@
+package org.personlab.mobile.core;
+
+/**
+ * poses.long_range_predictions in reusable buffers: the K keypoints predicted from each of N points by
+ * the long-range offsets (segmentation-weighted bilinear of the absolute targets, plain bilinear away
+ * from people), clamped, then refined by short offsets.
+ */
+final class LongRange {
+    private final int k;
+    private final int[] nodes = new int[4];
+    private final double[] cw = new double[4];
+    private final double[] nodeY = new double[4];
+    private final double[] nodeX = new double[4];
+    private final double[] wt = new double[4];
+    private final double[] off = new double[2];
+
+    LongRange(int k) {
+        this.k = k;
+    }
+
+    /** Predictions from points (py[i], px[i]), i < n, into outY / outX as (n, K) row-major. */
+    void predict(Heads heads, double[] py, double[] px, int n, int refineSteps, double[] outY, double[] outX) {
+        int gw = heads.gw;
+        double stride = heads.stride;
+        Head longOffsets = heads.longOffsets;
+        Head segmentation = heads.segmentation;
+        for (int i = 0; i < n; i++) {
+            heads.corners(py[i], px[i], nodes, cw, 0);
+            double den = 0.0;
+            for (int c = 0; c < 4; c++) {
+                nodeY[c] = (nodes[c] / gw) * stride;
+                nodeX[c] = (nodes[c] % gw) * stride;
+                wt[c] = (double) segmentation.read(nodes[c], 0) * cw[c];
+                den += wt[c];
+            }
+            for (int c = 0; c < 4; c++) {
+                wt[c] = den > 1e-3 ? wt[c] / Math.max(den, 1e-3) : cw[c];
+            }
+            int row = i * k;
+            for (int j = 0; j < k; j++) {
+                double sy = 0.0;
+                double sx = 0.0;
+                for (int c = 0; c < 4; c++) {
+                    sy += wt[c] * (nodeY[c] + (double) longOffsets.read(nodes[c], j));
+                    sx += wt[c] * (nodeX[c] + (double) longOffsets.read(nodes[c], j + k));
+                }
+                outY[row + j] = heads.clampY(sy);
+                outX[row + j] = heads.clampX(sx);
+            }
+            for (int r = 0; r < refineSteps; r++) {
+                for (int j = 0; j < k; j++) {
+                    heads.offsets(heads.shortOffsets, outY[row + j], outX[row + j], j, nodes, cw, off);
+                    outY[row + j] = heads.clampY(outY[row + j] + off[0]);
+                    outX[row + j] = heads.clampX(outX[row + j] + off[1]);
+                }
+            }
+        }
+    }
+}
