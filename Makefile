@@ -73,8 +73,10 @@ bench: setup $(INT8_ARTIFACT) android-bench
 test: setup lint android-test
 	$(BIN)/pytest -q
 
+# ruff, and the layer contracts of DESIGN.md (pyproject.toml [tool.importlinter]).
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf runs $(ARTIFACTS) .pytest_cache .ruff_cache

@@ -85,15 +85,16 @@ def build(
     seed: int = 0,
     input_hw: tuple[int, int] = spec.DEFAULT_INPUT_SIZE,
     force: bool = False,
+    dataset: CocoPersons | None = None,
 ) -> tuple[np.ndarray, Manifest]:
-    """The letterboxed images and their manifest."""
+    """The letterboxed images and their manifest (from `dataset` when given, else coco_dir's split)."""
     if split != "train" and not force:
         raise ValueError(f"calibration uses the train split; '{split}' is for reporting (use --force to override)")
     if size < 1:
         raise ValueError(f"calibration set size must be at least 1, got {size}")
-    dataset = CocoPersons(coco_dir, split)
+    dataset = dataset or CocoPersons(coco_dir, split)
     if not dataset.image_ids:
-        raise ValueError(f"the {split} split under {coco_dir} has no images: empty calibration set")
+        raise ValueError(f"{dataset.files.annotations} has no images: empty calibration set")
     ids = select(dataset, size, strategy, seed)
     if len(ids) < MIN_RECOMMENDED:
         log.warning(
@@ -106,7 +107,13 @@ def build(
         ]
     )
     manifest = Manifest(
-        split, strategy, seed, tuple(input_hw), tuple(ids), spec.as_dict()["letterbox"], str(dataset.files.annotations)
+        split,
+        strategy,
+        seed,
+        tuple(input_hw),
+        tuple(ids),
+        spec.SPEC.to_dict()["letterbox"],
+        str(dataset.files.annotations),
     )
     return images, manifest
 

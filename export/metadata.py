@@ -58,37 +58,13 @@ def describe(
     info = checkpoint.read_info(source) if Path(f"{checkpoint.stem_of(source)}.json").is_file() else {}
     train = info.get("train", {})
     input_hw = (int(input_detail["shape"][1]), int(input_detail["shape"][2]))
-    return document(variant, config.stride, input_hw, heads) | {
+    return spec.metadata(variant, config.stride, input_hw, heads) | {
         "model": config.to_dict(),
         "input": tensor_info(input_detail),
         "training_data": {k: train.get(k) for k in ("coco_dir", "split", "init", "trainable", "epochs")},
         "source": {"path": str(source), "weights_sha256": info.get("weights_sha256")},
         **(extra or {}),
     }
-
-
-def document(variant: str, stride: int, input_hw: tuple[int, int], heads: dict[str, dict]) -> dict:
-    """What every metadata file holds and the decoders read: version, stride, input size, the head
-    spec, and per head its tensor (name, shape, dtype, scale, zero point) plus channels and kind from
-    the spec (a head's own "kind" / "order" entries, as the Google anchors set, take precedence)."""
-    spec_heads = {h.name: {"channels": h.channels, "kind": h.kind} for h in spec.HEADS}
-    return {
-        "metadata_version": spec.METADATA_VERSION,
-        "variant": variant,
-        "stride": stride,
-        "input_size": list(input_hw),
-        "heads": {name: spec_heads[name] | head for name, head in heads.items()},
-        "spec": spec.as_dict(),
-    }
-
-
-def for_float_outputs(stride: int, input_hw: tuple[int, int], variant: str = "keras") -> dict:
-    """Metadata for float32 head outputs that no artifact describes (the Keras model): what the mobile decoder reads."""
-    grid = spec.grid_shape(*input_hw, stride)
-    heads = {
-        h.name: {"shape": [1, *grid, h.channels], "dtype": "float32", "scale": 0.0, "zero_point": 0} for h in spec.HEADS
-    }
-    return document(variant, stride, input_hw, heads)
 
 
 def embed(tflite_bytes: bytes, metadata: dict) -> bytes:

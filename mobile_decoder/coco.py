@@ -12,8 +12,6 @@ from typing import Protocol
 
 import numpy as np
 
-from personlab import spec
-
 
 class PersonLike(Protocol):
     yx: np.ndarray  # (K, 2) input pixels
@@ -94,10 +92,12 @@ def results(
     image_id: int,
     image_hw: tuple[int, int],
     keypoint_floor: float,
+    flip_index: tuple[int, ...],
 ) -> list[dict]:
     """COCO person results (keypoints, score, bbox, RLE segmentation, area) for one image.
 
     The box is the mask's; a person without mask pixels gets the box of its confident keypoints.
+    flip_index (the spec's) maps keypoints back when the letterbox mirrored the image.
     """
     masks = encode_masks(labels_to_image(labels, cell, affine, image_hw), len(people))
     out = []
@@ -105,7 +105,7 @@ def results(
         xy = affine.inverse(person.yx[:, ::-1])
         scores = person.scores
         if affine.flipped:  # the model's left is the image's right
-            xy, scores = xy[list(spec.FLIP_INDEX)], scores[list(spec.FLIP_INDEX)]
+            xy, scores = xy[list(flip_index)], scores[list(flip_index)]
         if bbox is None:
             use = scores > keypoint_floor
             pts = xy[use] if use.any() else xy

@@ -18,15 +18,14 @@ from functools import cached_property
 
 import numpy as np
 
-from personlab import spec
+from mobile_decoder.errors import MetadataError
+from mobile_decoder.settings import Settings
 
-POSE_HEADS = ("heatmaps", "short_offsets", "mid_offsets")
-MASK_HEADS = ("segmentation", "long_offsets")
+#: The metadata version this decoder reads (the exporter's personlab.spec.METADATA_VERSION).
+READS_VERSION = 2
+#: The largest input side read (a metadata size is never trusted as an allocation size beyond it).
+MAX_INPUT_SIDE = 4097
 KINDS = ("probability", "logit", "offset")
-
-
-class MetadataError(ValueError):
-    """The tensors do not match the metadata, or the metadata is not one this decoder reads."""
 
 
 @dataclass(frozen=True)
@@ -67,20 +66,89 @@ class Head:
 
 
 @dataclass(frozen=True)
-class Heads:
-    """Validated outputs of one image: the grid, the stride, the input size and the heads present.
+class Layout:
+    """What the metadata's spec says about the heads: channels, kind and group of each, and the skeleton."""
 
-    Pose heads are required; segmentation and long offsets come together or not at all (PoseNet
-    has neither: no masks, no long-range keypoint recovery).
+    channels: dict[str, int]
+    kinds: dict[str, str]
+    groups: dict[str, str]  # "pose" heads are required, "mask" heads come all together or not at all
+    stride: int
+    sigmas: np.ndarray  # (K,) OKS sigmas
+    disk_radius: float
+    directed_edges: tuple[tuple[int, int], ...]
+    flip_index: tuple[int, ...]
+
+    @classmethod
+    def from_metadata(cls, metadata: dict) -> Layout:
+        if not isinstance(metadata, dict):
+            raise MetadataError(f"metadata is a {type(metadata).__name__}, not a JSON object")
+        version = metadata.get("metadata_version")
+        if version != READS_VERSION:
+            raise MetadataError(f"metadata version {version!r}, this decoder reads version {READS_VERSION}")
+        try:
+            spec = metadata["spec"]
+            heads = spec["heads"]
+            layout = cls(
+                channels={h["name"]: int(h["channels"]) for h in heads},
+                kinds={h["name"]: str(h["kind"]) for h in heads},
+                groups={h["name"]: str(h["group"]) for h in heads},
+                stride=int(spec["stride"]),
+                sigmas=np.asarray(spec["oks_sigmas"], np.float64),
+                disk_radius=float(spec["disk_radius"]),
+                directed_edges=tuple((int(a), int(b)) for a, b in spec["directed_edges"]),
+                flip_index=tuple(int(i) for i in spec["flip_index"]),
+            )
+        except (KeyError, TypeError, ValueError, IndexError) as err:
+            raise MetadataError(f"metadata spec lacks or mangles a field the decoder needs: {err!r}") from err
+        k = len(layout.sigmas)
+        if layout.stride < 1 or not np.isfinite(layout.disk_radius) or layout.disk_radius <= 0:
+            raise MetadataError(
+                f"metadata spec: stride {layout.stride} and disk radius {layout.disk_radius} must be > 0"
+            )
+        if k < 1 or not np.isfinite(layout.sigmas).all() or (layout.sigmas <= 0).any():
+            raise MetadataError("metadata spec: OKS sigmas must be positive finite numbers")
+        if sorted(layout.flip_index) != list(range(k)):
+            raise MetadataError(f"metadata spec: flip_index is not a permutation of the {k} keypoints")
+        if any(not (0 <= a < k and 0 <= b < k) for a, b in layout.directed_edges):
+            raise MetadataError(f"metadata spec: an edge names a keypoint outside 0..{k - 1}")
+        if not set(layout.groups.values()) <= {"pose", "mask"} or "pose" not in layout.groups.values():
+            raise MetadataError(f"metadata spec: head groups {sorted(set(layout.groups.values()))}, need pose (+ mask)")
+        return layout
+
+    def names(self, group: str) -> tuple[str, ...]:
+        return tuple(name for name, g in self.groups.items() if g == group)
+
+
+@dataclass(frozen=True)
+class Heads:
+    """Validated outputs of one image: the grid, the input size, the heads present, the spec and the
+    decoder defaults, all as the artifact's metadata states them.
+
+    Pose heads are required; mask heads (segmentation and long offsets) come together or not at all
+    (PoseNet has neither: no masks, no long-range keypoint recovery).
     """
 
     heads: dict[str, Head]
     grid_hw: tuple[int, int]
-    stride: int
     input_hw: tuple[int, int]
-    sigmas: np.ndarray  # (K,) OKS sigmas
-    disk_radius: float  # input pixels: a keypoint's vote disk (normalises the votes)
-    directed_edges: tuple[tuple[int, int], ...]
+    layout: Layout
+    defaults: Settings  # the metadata's decoder settings
+
+    @property
+    def stride(self) -> int:
+        return self.layout.stride
+
+    @property
+    def sigmas(self) -> np.ndarray:
+        return self.layout.sigmas
+
+    @property
+    def disk_radius(self) -> float:
+        return self.layout.disk_radius
+
+    @property
+    def directed_edges(self) -> tuple[tuple[int, int], ...]:
+        return self.layout.directed_edges
 
     @property
     def grid_max(self) -> np.ndarray:
@@ -94,7 +162,8 @@ class Heads:
 
     @property
     def has_masks(self) -> bool:
-        return all(name in self.heads for name in MASK_HEADS)
+        mask = self.layout.names("mask")
+        return bool(mask) and all(name in self.heads for name in mask)
 
     def __getitem__(self, name: str) -> Head:
         return self.heads[name]
@@ -110,30 +179,19 @@ class Heads:
     @classmethod
     def from_outputs(cls, outputs: dict[str, np.ndarray], metadata: dict) -> Heads:
         """Check raw outputs ({name: (1, gh, gw, C) or (gh, gw, C)}) against the metadata (MetadataError)."""
-        version = metadata.get("metadata_version")
-        if version != spec.METADATA_VERSION:
-            raise MetadataError(f"metadata version {version!r}, this decoder reads version {spec.METADATA_VERSION}")
+        layout = Layout.from_metadata(metadata)
+        defaults = Settings.from_metadata(metadata)
         try:
-            described = metadata["heads"]
-            stride, input_hw = int(metadata["stride"]), (int(metadata["input_size"][0]), int(metadata["input_size"][1]))
-            sigmas = np.asarray(metadata["spec"]["oks_sigmas"], np.float64)
-            disk_radius = float(metadata["spec"]["disk_radius"])
-            edges = tuple((int(a), int(b)) for a, b in metadata["spec"]["directed_edges"])
+            described = dict(metadata["heads"])
+            input_hw = (int(metadata["input_size"][0]), int(metadata["input_size"][1]))
         except (KeyError, TypeError, ValueError, IndexError) as err:
             raise MetadataError(f"metadata lacks a field the decoder needs: {err!r}") from err
-        k = len(sigmas)
-        wanted = {
-            "heatmaps": k,
-            "short_offsets": 2 * k,
-            "mid_offsets": 2 * len(edges),
-            "segmentation": 1,
-            "long_offsets": 2 * k,
-        }
-        names = [n for n in (*POSE_HEADS, *MASK_HEADS) if n in described]
-        if not set(POSE_HEADS) <= set(names) or 0 < len(set(MASK_HEADS) & set(names)) < len(MASK_HEADS):
-            raise MetadataError(
-                f"metadata heads {sorted(described)}: need {POSE_HEADS}, and {MASK_HEADS} both or neither"
-            )
+        if min(input_hw) < 2 or max(input_hw) > MAX_INPUT_SIDE:
+            raise MetadataError(f"metadata input size {input_hw[0]}x{input_hw[1]}: sides must be 2..{MAX_INPUT_SIDE}")
+        pose, mask = layout.names("pose"), layout.names("mask")
+        names = [n for n in (*pose, *mask) if n in described]
+        if not set(pose) <= set(names) or 0 < len(set(mask) & set(names)) < len(mask):
+            raise MetadataError(f"metadata heads {sorted(described)}: need {pose}, and {mask} both or neither")
         heads, grid = {}, None
         for name in names:
             meta = described[name]
@@ -141,31 +199,46 @@ class Heads:
             if tensor is None:
                 raise MetadataError(f"no tensor for head {name!r} (got {sorted(outputs)})")
             tensor = np.asarray(tensor)
-            shape = tuple(meta["shape"])
+            try:
+                shape = tuple(int(v) for v in meta["shape"])
+                dtype = np.dtype(meta["dtype"])
+                scale, zero_point = float(meta.get("scale", 0.0)), int(meta.get("zero_point", 0))
+                order = np.asarray(meta.get("order", range(shape[-1])), np.intp)
+            except (KeyError, TypeError, ValueError, IndexError) as err:
+                raise MetadataError(f"head {name!r}: metadata lacks or mangles a field: {err!r}") from err
             if tensor.shape not in (shape, shape[1:]) or len(shape) != 4 or shape[0] != 1:
                 raise MetadataError(f"head {name!r} is {tensor.shape}, the metadata says {shape}")
-            if np.dtype(meta["dtype"]) != tensor.dtype:
-                raise MetadataError(f"head {name!r} is {tensor.dtype}, the metadata says {meta['dtype']}")
+            if dtype != tensor.dtype:
+                raise MetadataError(f"head {name!r} is {tensor.dtype}, the metadata says {dtype}")
             if grid is not None and shape[1:3] != grid:
                 raise MetadataError(f"head {name!r} grid {shape[1:3]} differs from the others' {grid}")
             grid = shape[1:3]
             if min(grid) < 2:
                 raise MetadataError(f"head {name!r} grid {grid} is smaller than 2 x 2")
-            order = np.asarray(meta.get("order", range(shape[3])), np.intp)
-            kind = meta.get("kind", "offset")
-            if len(order) != wanted[name] or order.min() < 0 or order.max() >= shape[3] or kind not in KINDS:
-                raise MetadataError(f"head {name!r}: {len(order)} channels of kind {kind!r}, need {wanted[name]}")
+            kind, wanted = meta.get("kind", layout.kinds.get(name)), layout.channels.get(name)
+            if len(order) != wanted or order.min() < 0 or order.max() >= shape[3] or kind not in KINDS:
+                raise MetadataError(f"head {name!r}: {len(order)} channels of kind {kind!r}, need {wanted}")
+            if np.issubdtype(dtype, np.integer):
+                info = np.iinfo(dtype)
+                if not (np.isfinite(scale) and scale > 0 and info.min <= zero_point <= info.max):
+                    raise MetadataError(f"head {name!r}: scale {scale} and zero point {zero_point} do not fit {dtype}")
+            elif dtype != np.float32:
+                raise MetadataError(
+                    f"head {name!r}: dtype {dtype} is not one this decoder reads (int8, uint8, float32)"
+                )
+            else:
+                scale, zero_point = 0.0, 0
             heads[name] = Head(
                 name,
                 np.ascontiguousarray(tensor).reshape(-1),
                 shape[3],
                 order,
-                float(meta.get("scale", 0.0)),
-                int(meta.get("zero_point", 0)),
+                scale,
+                zero_point,
                 kind,
                 float(max(input_hw)),
             )
-        return cls(heads, grid, stride, input_hw, sigmas, disk_radius, edges)
+        return cls(heads, grid, input_hw, layout, defaults)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import numpy as np
 
 from mobile_decoder.heads import Corners, Heads
 from mobile_decoder.poses import Person, long_range_predictions
-from personlab.decoder_config import DecoderConfig
+from mobile_decoder.settings import Settings
 
 
 def upsample_axis(values: np.ndarray, axis: int, n_out: int, cell: int, stride: int) -> np.ndarray:
@@ -29,7 +29,7 @@ def upsample_axis(values: np.ndarray, axis: int, n_out: int, cell: int, stride: 
     return (1 - w) * np.take(values, lo, axis=axis) + w * np.take(values, lo + 1, axis=axis)
 
 
-def instance_labels(heads: Heads, people: list[Person], cfg: DecoderConfig) -> np.ndarray:
+def instance_labels(heads: Heads, people: list[Person], cfg: Settings) -> np.ndarray:
     """(mh, mw) person index (or -1) on the mask grid, cell (i, j) at input pixel mask_stride * (i, j)."""
     (ih, iw), (gh, gw), cell = heads.input_hw, heads.grid_hw, cfg.mask_stride
     mh, mw = (ih - 1) // cell + 1, (iw - 1) // cell + 1

@@ -1,14 +1,13 @@
 """People from the pose heads: the reference decoder's algorithm (personlab.decoder), with bounded work.
 
-The same steps and settings (DecoderConfig) as the reference, computed differently where the
-reference is heavy:
+The same steps and settings as the reference, computed differently where the reference is heavy:
   a. votes: only grid points above the heatmap floor vote (sparse, per keypoint type);
-  b. candidates: the reference splats votes into 2-pixel score maps and smooths them; here the
-     same Gaussian vote density is evaluated at the votes themselves (at most `max_votes` per
-     type, pairwise), modes are votes denser than every vote within 2 sigma, refined to the vote
-     centroid and scored by the nearby vote mass, as in the reference;
-  c. grouping: greedy as in the reference, but the tree walks of the next seeds run together,
-     vectorised over seeds, and a new person suppresses the remaining candidates in one step;
+  b. candidates: the reference's smoothed Hough maps stored sparsely (occupied cells of 2 sigma, a
+     [1 2 1] kernel); a cell beating its 8 neighbours is a peak, moved to the centroid of nearby
+     votes and scored by the Gaussian vote mass there, as in the reference;
+  c. grouping: greedy in the reference's order; each tree walk is a scalar loop in plain Python
+     floats (each step needs the one before), and a new person suppresses the remaining candidates
+     in one vectorised step;
   d. scoring (expected OKS) and e. long-range recovery as in the reference.
 """
 
@@ -21,7 +20,7 @@ from functools import cache
 import numpy as np
 
 from mobile_decoder.heads import Corners, Heads, clamp, offsets
-from personlab.decoder_config import DecoderConfig
+from mobile_decoder.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ class Person:
         return float(self.scores.mean())
 
 
-def votes(heads: Heads, cfg: DecoderConfig) -> Votes:
+def votes(heads: Heads, cfg: Settings) -> Votes:
     """Hough votes: a grid point with keypoint probability p > floor votes p / (grid points per disk)
     at itself + its short offset."""
     gh, gw = heads.grid_hw
@@ -65,7 +64,7 @@ def votes(heads: Heads, cfg: DecoderConfig) -> Votes:
     return Votes(y, x, weight)
 
 
-def find_candidates(v: Votes, input_hw: tuple[int, int], cfg: DecoderConfig) -> tuple[np.ndarray, np.ndarray]:
+def find_candidates(v: Votes, input_hw: tuple[int, int], cfg: Settings) -> tuple[np.ndarray, np.ndarray]:
     """(kind (N,), yx (N, 2)) keypoint candidates, strongest first, at most cfg.max_candidates.
 
     The reference's Hough maps, stored sparsely: votes are binned into cells of 2 sigma, only
@@ -139,7 +138,7 @@ def refine(heads: Heads, yx: np.ndarray, kinds: np.ndarray, steps: int) -> np.nd
     return yx
 
 
-def walk_tree(heads: Heads, root: int, root_yx: np.ndarray, cfg: DecoderConfig) -> np.ndarray:
+def walk_tree(heads: Heads, root: int, root_yx: np.ndarray, cfg: Settings) -> np.ndarray:
     """(K, 2) one person grown from a seed along the tree: mid offsets, then short-offset refinement.
 
     Scalar on purpose: each of the K-1 steps depends on the one before, so vectorising over the
@@ -191,7 +190,7 @@ def long_range_predictions(heads: Heads, yx: np.ndarray, refine_steps: int) -> n
     return refine(heads, clamp(heads, pred), np.broadcast_to(np.arange(k), pred.shape[:-1]), refine_steps)
 
 
-def recover_keypoints(heads: Heads, v: Votes, yx: np.ndarray, scores: np.ndarray, scale: float, cfg: DecoderConfig):
+def recover_keypoints(heads: Heads, v: Votes, yx: np.ndarray, scores: np.ndarray, scale: float, cfg: Settings):
     """Weak keypoints move to the median of the long-range predictions from the confident ones,
     if they score better there."""
     anchors = scores > cfg.keypoint_floor
@@ -202,7 +201,7 @@ def recover_keypoints(heads: Heads, v: Votes, yx: np.ndarray, scores: np.ndarray
     return np.where(better[:, None], guess, yx)
 
 
-def group_people(heads: Heads, v: Votes, kind: np.ndarray, yx: np.ndarray, cfg: DecoderConfig) -> list[Person]:
+def group_people(heads: Heads, v: Votes, kind: np.ndarray, yx: np.ndarray, cfg: Settings) -> list[Person]:
     """Greedy grouping: the strongest candidate not near a claimed keypoint of its type seeds the next person."""
     k = heads.sigmas.shape[0]
     suppressed = np.zeros(len(kind), bool)

@@ -1,7 +1,8 @@
 """Our checkpoint: `<stem>.weights.h5` (Keras weights) + `<stem>.json` (config and provenance).
 
 The architecture is rebuilt from the json by model.build_model, the one source of truth,
-so a checkpoint never carries a second copy of the network definition.
+so a checkpoint never carries a second copy of the network definition. Keras is imported only
+to load or save weights: reading a checkpoint's json (provenance, sha256) stays light.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ import hashlib
 import json
 import os
 from pathlib import Path
-
-import keras
+from typing import TYPE_CHECKING
 
 from personlab.files import atomic_write
-from personlab.model import ModelConfig, build_model
+
+if TYPE_CHECKING:
+    import keras
+
+    from personlab.model import ModelConfig
 
 #: The committed checkpoint (`make train` reproduces it).
 SHIPPED = Path(__file__).resolve().parents[1] / "checkpoints/personlab_mobilenet_v1_075.json"
@@ -50,6 +54,8 @@ def read_info(path: Path | str) -> dict:
 
 def load(path: Path | str, input_hw: tuple[int, int] | None = None) -> tuple[keras.Model, ModelConfig]:
     """Rebuild the model from `<stem>.json` and load `<stem>.weights.h5`."""
+    from personlab.model import ModelConfig, build_model
+
     config = ModelConfig(**read_info(path)["model"])
     model = build_model(config, input_hw)
     model.load_weights(f"{stem_of(path)}.weights.h5")

@@ -78,8 +78,23 @@ def read_rgb(path: Path) -> np.ndarray:
 class CocoPersons:
     """A split of COCO person annotations with image loading."""
 
-    def __init__(self, coco_dir: Path | str = COCO_DIR, split: str = "train"):
-        self.files = split_files(coco_dir, split)
+    def __init__(
+        self,
+        coco_dir: Path | str = COCO_DIR,
+        split: str = "train",
+        annotations: Path | str | None = None,
+        images: Path | str | None = None,
+    ):
+        """A split of `coco_dir` (either layout of split_files), or plain COCO files: `annotations`
+        (a person keypoints json) and its `images` folder, as every COCO tool takes them."""
+        if annotations is None:
+            self.files = split_files(coco_dir, split)
+        else:
+            self.files = SplitFiles(Path(annotations), Path(images if images is not None else "."))
+            if not self.files.annotations.is_file():
+                raise DataError(f"no annotations file {self.files.annotations}")
+            if images is None or not self.files.images.is_dir():
+                raise DataError(f"image folder {images} is missing (annotations {self.files.annotations})")
         with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints progress chatter
             self.coco = COCO(str(self.files.annotations))
         self.image_ids: list[int] = sorted(self.coco.getImgIds())

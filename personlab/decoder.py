@@ -457,4 +457,6 @@ def decode(
 ) -> list[dict]:
     """COCO person results (keypoints, score, bbox, RLE segmentation, area) for one image's head outputs."""
     people, labels = decode_people(outputs, stride, input_hw, cfg)
-    return coco.results(people, labels, cfg.mask_stride, affine, image_id, image_hw, cfg.keypoint_floor)
+    return coco.results(
+        people, labels, cfg.mask_stride, affine, image_id, image_hw, cfg.keypoint_floor, spec.FLIP_INDEX
+    )

@@ -1,11 +1,13 @@
 """The decoder parameters, shared by the float reference (personlab.decoder) and mobile_decoder.
 
-One set of numbers for both, so the parity tests compare algorithms, not settings. Plain
-dataclass, no imports beyond the standard library: the on-device decoder imports it too.
+One set of numbers for both, so the parity tests compare algorithms, not settings. The defaults
+travel in every artifact's metadata ("decoder", `to_dict`); the on-device decoders (mobile_decoder
+and the Java core) read them from there, so this module is their only source.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 
@@ -35,6 +37,9 @@ class DecoderConfig:
     mask_refine_steps: int = 1  # short-offset refinements of each pixel's long-range predictions
     mask_distance: float = 0.5  # max mean keypoint distance, relative to the person's scale, to join a person
     mask_min_score: float = 0.1  # people scoring less get no mask pixels (duplicates would steal them)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
 
 
 DEFAULT_CONFIG = DecoderConfig()

@@ -81,7 +81,8 @@ def evaluate_model(
     """Run a predictor (inference.Predictor) over a COCO split, decode, and score with pycocotools.
 
     decoder "reference": the float reference decoder on dequantized outputs; "mobile": the
-    on-device decoder on the raw outputs and the artifact metadata, as a phone runs it.
+    on-device decoder on the raw outputs and the artifact metadata, as a phone runs it (with the
+    metadata's decoder settings unless cfg is given).
     """
     from tqdm import tqdm
 
@@ -92,6 +93,7 @@ def evaluate_model(
 
     if decoder not in DECODERS:
         raise ValueError(f"unknown decoder {decoder!r}; choose from {DECODERS}")
+    settings = mobile_decoder.Settings(cfg.to_dict()) if cfg else None
     cfg = cfg or DEFAULT_CONFIG
     image_ids = list(dataset.image_ids if image_ids is None else image_ids)
     results: list[dict] = []
@@ -101,7 +103,7 @@ def evaluate_model(
         hw = image.shape[:2]
         if decoder == "mobile":
             raw = predictor.raw(model_input)
-            results += mobile_decoder.decode_image(raw, predictor.metadata, affine, image_id, hw, cfg)
+            results += mobile_decoder.decode_image(raw, predictor.metadata, affine, image_id, hw, settings)
         else:
             outputs = predictor(model_input)
             results += reference.decode(outputs, predictor.stride, predictor.input_hw, affine, image_id, hw, cfg)

@@ -12,7 +12,6 @@ from typing import Protocol
 
 import numpy as np
 
-from export import metadata
 from personlab import checkpoint, spec
 from personlab.runtime import LiteRTPredictor
 
@@ -34,7 +33,7 @@ class KerasPredictor:
         self.model, config = checkpoint.load(path)
         self.stride, self.input_hw = config.stride, tuple(input_hw)
         spec.check_input_size(*self.input_hw, self.stride)
-        self.metadata = metadata.for_float_outputs(self.stride, self.input_hw)
+        self.metadata = spec.float_metadata(self.stride, self.input_hw)
 
     def __call__(self, image: np.ndarray) -> dict[str, np.ndarray]:
         out = self.model(image[None].astype(np.float32), training=False)

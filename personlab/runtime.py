@@ -39,7 +39,7 @@ class LiteRTPredictor:
         self.input_dtype = detail["dtype"]
         self.metadata = metadata
         self.heads = {name: metadata["heads"][name] for name in spec.HEAD_NAMES}
-        self.stride = int(metadata["stride"])
+        self.stride = int(metadata["spec"]["stride"])
         self.input_hw = tuple(int(v) for v in metadata["input_size"])
 
     @classmethod

@@ -7,7 +7,7 @@ import pytest
 
 from calibration import representative
 from personlab import geometry
-from personlab.cli import main
+from personlab.app.cli import main
 from personlab.data import COCO_DIR, CocoPersons
 
 HW = (129, 161)

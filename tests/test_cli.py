@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from personlab.cli import main
+from personlab.app.cli import main
 
 
 @pytest.mark.parametrize(

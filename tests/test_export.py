@@ -8,8 +8,8 @@ from ai_edge_litert.interpreter import Interpreter
 
 from export import exporter, metadata
 from personlab import checkpoint, geometry, spec
+from personlab.app.cli import main
 from personlab.checkpoint import SHIPPED as SHIPPED_CHECKPOINT
-from personlab.cli import main
 from personlab.model import ModelConfig
 
 HW = (129, 161)
@@ -52,7 +52,7 @@ def test_metadata_is_embedded_and_beside(artifacts):
     for name, path in artifacts.items():
         beside = json.loads(path.with_suffix(".json").read_text())
         assert metadata.read_embedded(path.read_bytes()) == beside
-        assert beside["input_size"] == list(HW) and beside["stride"] == 16 and beside["variant"] in name
+        assert beside["input_size"] == list(HW) and beside["spec"]["stride"] == 16 and beside["variant"] in name
         assert beside["spec"]["keypoints"] == list(spec.KEYPOINTS) and beside["spec"]["edges"] == [
             list(e) for e in spec.EDGES
         ]

@@ -15,18 +15,14 @@ from hypothesis import strategies as st
 from pycocotools import mask as mask_utils
 
 import mobile_decoder
-from calibration import representative
-from export.metadata import for_float_outputs
 from mobile_decoder import coco
 from personlab import checkpoint, decoder, evaluate, geometry, spec
-from personlab.data import COCO_DIR
 from personlab.decoder_config import DEFAULT_CONFIG
 from personlab.inference import KerasPredictor
 from personlab.runtime import LiteRTPredictor
-from quantize.build import quantize
+from personlab.spec import float_metadata
 
 HW = spec.DEFAULT_INPUT_SIZE  # (513, 513): the shipped artifacts' size
-CALIBRATION_IMAGES = 64
 
 
 @pytest.fixture(scope="module")
@@ -39,17 +35,6 @@ def keras_outputs(val_dataset):
         affine, model_input = geometry.letterboxed(image, HW)
         out.append((image_id, affine, image.shape[:2], predictor(model_input)))
     return out
-
-
-@pytest.fixture(scope="module")
-def int8_artifact(tmp_path_factory):
-    """The full-integer artifact of the shipped checkpoint at 513x513 (64 random train images calibrate it)."""
-    images, manifest = representative.build(COCO_DIR, size=CALIBRATION_IMAGES, input_hw=HW)
-    calibration = representative.write(tmp_path_factory.mktemp("calibration"), images, manifest)
-    (path,) = quantize(
-        checkpoint.SHIPPED, calibration, ["full_int8"], HW, tmp_path_factory.mktemp("int8"), sqnr_images=0
-    )
-    return path
 
 
 def oks(a: np.ndarray, b: np.ndarray, use: np.ndarray, area: float) -> float:
@@ -90,7 +75,7 @@ def test_decoder_parity_on_float_outputs(val_dataset, keras_outputs):
     fragments too it is 92.1% of 864: their seeds are weak peaks whose order the two candidate
     searches (dense 2-px maps vs sparse 4-px cells) can swap.
     """
-    metadata = for_float_outputs(16, HW)
+    metadata = float_metadata(16, HW)
     reference, mobile = [], []
     for image_id, affine, hw, outputs in keras_outputs:
         reference += decoder.decode(outputs, 16, HW, affine, image_id, hw)
@@ -158,7 +143,7 @@ SMALL_GRID = spec.grid_shape(*SMALL_HW, 16)
 
 
 def small_metadata(dtype: str) -> dict:
-    metadata = for_float_outputs(16, SMALL_HW)
+    metadata = float_metadata(16, SMALL_HW)
     if dtype != "float32":
         for head in metadata["heads"].values():
             head.update(dtype=dtype, scale=0.05 if head["kind"] == "offset" else 1 / 256, zero_point=-3)
@@ -241,7 +226,7 @@ def test_importing_needs_numpy_only():
 
 
 def test_predict_writes_results_and_overlays(tmp_path, val_dataset, val_sample, int8_artifact):
-    from personlab.cli import main
+    from personlab.app.cli import main
 
     image = val_dataset.image_path(val_sample.image_id)
     out, render = tmp_path / "results.json", tmp_path / "render"
@@ -282,18 +267,3 @@ def test_java_golden_fixtures_are_this_decoders_output():
             np.testing.assert_allclose(person.scores, want["scores"], atol=1e-9)
         want_labels = np.fromfile(GOLDEN / f"{frame['image_id']}_labels.bin", np.int8).reshape(frame["labels_hw"])
         np.testing.assert_array_equal(labels, want_labels)
-
-
-def test_java_decoder_config_repeats_the_python_defaults():
-    """The Java port restates personlab/decoder_config.py (a port cannot import it); this keeps the two equal."""
-    import dataclasses
-    import re
-
-    java = (GOLDEN.parents[2] / "main/java/org/personlab/mobile/core/DecoderConfig.java").read_text()
-    fields = dict(re.findall(r"public (?:double|int|boolean) (\w+) = ([\w.]+);", java))
-    camel = {f.name: re.sub(r"_(\w)", lambda m: m.group(1).upper(), f.name) for f in dataclasses.fields(DEFAULT_CONFIG)}
-    python_only = {"vote_stride"}  # the reference's dense Hough maps
-    assert set(fields) == {camel[name] for name in camel if name not in python_only}
-    for name, java_name in camel.items():
-        if name not in python_only:
-            assert json.loads(fields[java_name]) == getattr(DEFAULT_CONFIG, name), name

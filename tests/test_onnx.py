@@ -133,7 +133,7 @@ def test_metadata_embedded_equals_beside(converted, onnx_file):
     path, _, _, cwd, _ = converted
     embedded = read_embedded(path.read_bytes())
     assert embedded == json.loads(path.with_suffix(".json").read_text())
-    assert embedded["variant"] == "onnx_float32" and embedded["stride"] == 16
+    assert embedded["variant"] == "onnx_float32" and embedded["spec"]["stride"] == 16
     assert embedded["input_size"] == list(INPUT_HW)
     assert (cwd / embedded["onnx"]["path"]).resolve() == onnx_file.resolve() and embedded["onnx"]["heads"] == {
         h: h for h in spec.HEAD_NAMES

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 import mobile_decoder
-from personlab import geometry, report, spec
-from personlab.anchors import FILES, GooglePredictor, mid_order
+from personlab import geometry, spec
+from personlab.app import report
+from personlab.app.anchors import FILES, GooglePredictor, mid_order
 from personlab.data import WEIGHTS_DIR
 from personlab.evaluate import coco_eval
 

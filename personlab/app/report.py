@@ -24,7 +24,7 @@ import numpy as np
 
 from personlab import checkpoint as checkpoint_lib
 from personlab import geometry, spec
-from personlab.bench import timings_ms
+from personlab.app.bench import timings_ms
 from personlab.data import COCO_DIR, WEIGHTS_DIR, CocoPersons
 
 log = logging.getLogger(__name__)
@@ -177,7 +177,7 @@ def full_int8_at(s: Settings, input_hw: tuple[int, int], strategy: str, size: in
 def bodypix_050(s: Settings) -> Path:
     """Google's BodyPix 2.0 MobileNetV1 0.50 through our importer (no training), exported to float32 TFLite."""
     from export.exporter import FORMATS, export
-    from personlab.cli import main as cli
+    from personlab.app.cli import main as cli
 
     out = s.work / "bodypix_050"
     ckpt = out / "checkpoint"
@@ -203,7 +203,7 @@ def artifact_row(name: str, path: Path, dataset, ids, s: Settings, note: str = "
 
 
 def anchor_row(name: str, dataset, ids, s: Settings, note: str) -> Row:
-    from personlab.anchors import GooglePredictor
+    from personlab.app.anchors import GooglePredictor
 
     predictor = GooglePredictor.anchor(name, max(THREADS), s.weights_dir)
     log.info("report: anchor %s", name)
@@ -518,7 +518,7 @@ def update_readme(readme: Path, result: dict) -> bool:
     return True
 
 
-def write(result: dict, out: Path | str, readme: Path | None = Path("README.md")) -> list[Path]:
+def write(result: dict, out: Path | str, readme: Path | None = None) -> list[Path]:
     """report.md, report.json and the plots in out (and README's report block); returns their paths."""
     out = Path(out)
     plots = plot(result, out)

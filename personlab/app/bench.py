@@ -18,7 +18,6 @@ import numpy as np
 import mobile_decoder
 from personlab import geometry
 from personlab.data import COCO_DIR, CocoPersons
-from personlab.decoder_config import DEFAULT_CONFIG
 from personlab.runtime import LiteRTPredictor
 
 PEOPLE = (0, 1, 5, 15)
@@ -62,7 +61,7 @@ def bench_decoder(
         frames.setdefault(len(found), (image_id, model_input, raw))
 
     def decode(raw):
-        return mobile_decoder.decode(mobile_decoder.Heads.from_outputs(raw, predictor.metadata), DEFAULT_CONFIG)
+        return mobile_decoder.decode(mobile_decoder.Heads.from_outputs(raw, predictor.metadata))
 
     rows = []
     for wanted in people:

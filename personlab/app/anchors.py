@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
-from export.metadata import document, tensor_info
+from export.metadata import tensor_info
 from personlab import spec
 from personlab.data import WEIGHTS_DIR
 
@@ -51,7 +51,7 @@ def metadata(output_details: list[dict], input_hw: tuple[int, int], name: str) -
             heads[head] = (
                 tensor_info(detail) | {"kind": kind} | ({"order": mid_order()} if head == "mid_offsets" else {})
             )
-    return document(name, STRIDE, input_hw, heads)
+    return spec.metadata(name, STRIDE, input_hw, heads)
 
 
 class GooglePredictor:

@@ -13,7 +13,6 @@ from pathlib import Path
 import mobile_decoder
 from personlab import geometry
 from personlab.data import read_rgb
-from personlab.decoder_config import DEFAULT_CONFIG
 from personlab.files import atomic_write
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
@@ -41,17 +40,18 @@ def image_id_of(path: Path, index: int) -> int:
 
 def predict(predictor, files: list[Path], render_dir: Path | None = None) -> Iterator[list[dict]]:
     """COCO results per image, in order; with render_dir, <render_dir>/<stem>.png overlays too."""
-    from personlab.render import draw_predictions
+    from personlab.app.render import draw_predictions
 
-    cfg = DEFAULT_CONFIG
     for index, path in enumerate(files):
         image = read_rgb(path)
         affine, model_input = geometry.letterboxed(image, predictor.input_hw)
         heads = mobile_decoder.Heads.from_outputs(predictor.raw(model_input), predictor.metadata)
+        cfg = heads.defaults
         people, labels = mobile_decoder.decode(heads, cfg)
         hw = image.shape[:2]
         results = mobile_decoder.coco.results(
-            people, labels, cfg.mask_stride, affine, image_id_of(path, index), hw, cfg.keypoint_floor
+            people, labels, cfg.mask_stride, affine, image_id_of(path, index), hw, cfg.keypoint_floor,
+            heads.layout.flip_index,
         )
         if render_dir is not None:
             image_labels = mobile_decoder.coco.labels_to_image(labels, cfg.mask_stride, affine, hw)

@@ -1,0 +1,510 @@
+"""`personlab <subcommand>`: the one front door (the Makefile targets are thin calls of it).
+
+Each subcommand's arguments are built only when that subcommand runs (or asks for --help), so
+`personlab predict` on a .tflite never imports TensorFlow. Bad input exits 2 with one line naming
+it; `-v` adds the traceback and the libraries' own start-up logs, which are silenced otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from personlab import spec
+from personlab.checkpoint import SHIPPED
+from personlab.data import COCO_DIR, WEIGHTS_DIR, DataError
+
+
+def hw(text: str) -> tuple[int, int]:
+    """'513' or '353x481' (height x width), each side 1..spec.MAX_INPUT_SIDE."""
+    parts = text.lower().split("x")
+    if len(parts) not in (1, 2) or not all(p.isdigit() for p in parts):
+        raise argparse.ArgumentTypeError(f"expected SIZE or HxW, got {text!r}")
+    h, w = int(parts[0]), int(parts[-1])
+    if not (1 <= h <= spec.MAX_INPUT_SIDE and 1 <= w <= spec.MAX_INPUT_SIDE):
+        raise argparse.ArgumentTypeError(f"sides must be 1..{spec.MAX_INPUT_SIDE}, got {text!r}")
+    return h, w
+
+
+def positive(text: str) -> int:
+    """An integer >= 1 (image counts, limits, repeats)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def loss_weights(text: str) -> dict[str, float]:
+    """'heatmaps=4,segmentation=2' -> dict (heads not named keep their defaults)."""
+    try:
+        return {k.strip(): float(v) for k, v in (item.split("=") for item in text.split(",") if item)}
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"expected head=weight,...; got {text!r}") from err
+
+
+def add_coco(p: argparse.ArgumentParser, split: str) -> None:
+    """--coco-dir/--split, or plain COCO files: --annotations FILE.json --images DIR."""
+    p.add_argument("--coco-dir", type=Path, default=COCO_DIR, help="a COCO root (our layout or the official one)")
+    p.add_argument("--split", default=split)
+    p.add_argument("--annotations", type=Path, help="a COCO person keypoints json (instead of --coco-dir/--split)")
+    p.add_argument("--images", type=Path, help="the image folder of --annotations")
+
+
+def coco_dataset(args):
+    from personlab.data import CocoPersons
+
+    return CocoPersons(args.coco_dir, args.split, args.annotations, args.images)
+
+
+# ---------------------------------------------------------------------------------------------- train
+
+
+def train_arguments(p: argparse.ArgumentParser) -> None:
+    from personlab.model import BACKBONES
+    from personlab.pretrained import INITS
+    from personlab.train import TRAINABLE, TrainConfig
+
+    defaults = TrainConfig()
+    p.add_argument("--backbone", default=defaults.model.backbone, choices=sorted(BACKBONES))
+    p.add_argument("--alpha", type=float, default=defaults.model.alpha)
+    p.add_argument("--stride", type=int, default=spec.DEFAULT_STRIDE, choices=spec.STRIDES)
+    p.add_argument("--init", default=defaults.init, choices=INITS)
+    p.add_argument("--coco-dir", type=Path, default=COCO_DIR)
+    p.add_argument("--input-size", type=int, default=defaults.input_size, help="square training crop, stride*k+1")
+    p.add_argument("--epochs", type=positive, default=defaults.epochs)
+    p.add_argument("--batch-size", type=positive, default=defaults.batch_size, help="per replica")
+    p.add_argument("--steps-per-epoch", type=positive, default=None, help="default: one pass over the images")
+    p.add_argument("--lr", type=float, default=defaults.learning_rate, help="peak learning rate (cosine decay)")
+    p.add_argument("--loss-weights", type=loss_weights, default={}, help="e.g. heatmaps=4,mid_offsets=0.4")
+    p.add_argument(
+        "--trainable", default=defaults.trainable, choices=TRAINABLE, help="train every layer or the heads only"
+    )
+    p.add_argument("--train-batchnorm", action="store_true", help="update batch norm (default: frozen)")
+    p.add_argument("--max-images", type=positive, default=None, help="use only the first N images (smoke tests)")
+    p.add_argument("--seed", type=int, default=defaults.seed)
+    p.add_argument("--distribute", action="store_true", help="tf.distribute.MirroredStrategy over all GPUs")
+    p.add_argument("--out", type=Path, default=Path("runs/train"))
+    p.add_argument("--export-checkpoint", type=Path, default=None, help="also copy the final checkpoint here")
+
+
+def run_train(args) -> None:
+    from personlab import checkpoint
+    from personlab.losses import DEFAULT_LOSS_WEIGHTS
+    from personlab.model import ModelConfig
+    from personlab.train import TrainConfig, train
+
+    config = TrainConfig(
+        model=ModelConfig(args.backbone, args.alpha, args.stride),
+        init=args.init,
+        coco_dir=str(args.coco_dir),
+        input_size=args.input_size,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        steps_per_epoch=args.steps_per_epoch,
+        learning_rate=args.lr,
+        loss_weights={**DEFAULT_LOSS_WEIGHTS, **args.loss_weights},
+        freeze_batchnorm=not args.train_batchnorm,
+        trainable=args.trainable,
+        max_images=args.max_images,
+        seed=args.seed,
+        distribute=args.distribute,
+    )
+    spec.check_input_size(args.input_size, args.input_size, args.stride)
+    final = train(config, args.out)
+    if args.export_checkpoint:
+        model, model_config = checkpoint.load(final)
+        info = checkpoint.read_info(final)
+        info.pop("weights_sha256", None)
+        print(f"wrote {checkpoint.save(model, model_config, args.export_checkpoint, info)}")
+    print(f"checkpoint: {final}")
+
+
+# ---------------------------------------------------------------------------------------------- import-bodypix
+
+
+def import_bodypix_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--model-json", type=Path, default=WEIGHTS_DIR / "bodypix_tfjs/mobilenet_float_050/model-stride16.json"
+    )
+    p.add_argument("--stride", type=int, default=spec.DEFAULT_STRIDE, choices=spec.STRIDES)
+    p.add_argument("--out", type=Path, default=Path("runs/bodypix_050/checkpoint"))
+
+
+def run_import_bodypix(args) -> None:
+    from personlab import bodypix, checkpoint
+    from personlab.model import ModelConfig
+
+    model = bodypix.build_from_bodypix(args.model_json, stride=args.stride)
+    _, weights = bodypix.read_tfjs(args.model_json)
+    config = ModelConfig("mobilenet_v1", bodypix.infer_alpha(weights), args.stride)
+    info = {"init": f"BodyPix 2.0 weights from {args.model_json}, no training"}
+    print(f"wrote {checkpoint.save(model, config, args.out, info)}")
+
+
+# ---------------------------------------------------------------------------------------------- evaluate
+
+
+def evaluate_arguments(p: argparse.ArgumentParser) -> None:
+    from personlab.evaluate import DECODERS
+
+    p.add_argument("--model", type=Path, required=True, help="checkpoint (.json / .weights.h5) or .tflite")
+    add_coco(p, "val")
+    p.add_argument("--input-size", type=hw, default=spec.DEFAULT_INPUT_SIZE, help="checkpoints only (H or HxW)")
+    p.add_argument("--limit", type=positive, default=None, help="first N images only")
+    p.add_argument(
+        "--decoder",
+        choices=DECODERS,
+        default="reference",
+        help="reference: float decoder on dequantized outputs; mobile: on-device decoder on raw outputs",
+    )
+    p.add_argument("--out", type=Path, default=Path("runs/eval"))
+
+
+def run_evaluate(args) -> None:
+    import json
+
+    from personlab.evaluate import evaluate_model
+    from personlab.files import atomic_write
+    from personlab.inference import load_predictor
+
+    predictor = load_predictor(args.model, args.input_size)
+    dataset = coco_dataset(args)
+    ids = dataset.image_ids[: args.limit] if args.limit else dataset.image_ids
+    if not ids:
+        raise DataError(f"no images in {dataset.files.annotations}")
+    results, metrics = evaluate_model(predictor, dataset, ids, decoder=args.decoder)
+    args.out.mkdir(parents=True, exist_ok=True)
+    atomic_write(args.out / "results.json", json.dumps(results).encode())
+    summary = {
+        "model": str(args.model),
+        "annotations": str(dataset.files.annotations),
+        "images": len(ids),
+        "input_size": list(predictor.input_hw),
+        "stride": predictor.stride,
+        "decoder": args.decoder,
+        "metrics": metrics,
+    }
+    atomic_write(args.out / "metrics.json", (json.dumps(summary, indent=2) + "\n").encode())
+    kp = {k: metrics[f"keypoints/{k}"] for k in ("AP", "AP50", "AP75", "APm", "APl", "AR")}
+    print(
+        "keypoint "
+        + ", ".join(f"{k} {v:.3f}" for k, v in kp.items())
+        + f"; mask AP {metrics['segm/AP']:.3f} on {len(ids)} images of {dataset.files.annotations}"
+    )
+    print(f"wrote {args.out / 'results.json'} and {args.out / 'metrics.json'}")
+
+
+# ---------------------------------------------------------------------------------------------- bench
+
+
+def bench_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", type=Path, required=True, help="a .tflite artifact (metadata JSON beside it)")
+    p.add_argument("--coco-dir", type=Path, default=COCO_DIR)
+    p.add_argument("--repeats", type=positive, default=50)
+    p.add_argument("--threads", type=positive, default=2)
+    p.add_argument("--out", type=Path, default=Path("reports/bench"))
+
+
+def run_bench(args) -> None:
+    import json
+
+    from personlab.app.bench import bench_decoder, markdown
+    from personlab.files import atomic_write
+
+    if not args.model.is_file():
+        raise FileNotFoundError(f"no artifact {args.model} (make quantize builds it)")
+    result = bench_decoder(args.model, args.coco_dir, args.repeats, args.threads)
+    args.out.mkdir(parents=True, exist_ok=True)
+    atomic_write(args.out / "mobile_decoder.json", (json.dumps(result, indent=2) + "\n").encode())
+    atomic_write(args.out / "mobile_decoder.md", markdown(result).encode())
+    print(markdown(result) + f"wrote {args.out / 'mobile_decoder.json'} and .md")
+
+
+# ---------------------------------------------------------------------------------------------- predict
+
+
+def predict_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("images", type=Path, nargs="+", help="image files and/or folders of images")
+    p.add_argument("--model", type=Path, required=True, help=".tflite (metadata JSON beside it) or checkpoint")
+    p.add_argument("--input-size", type=hw, default=spec.DEFAULT_INPUT_SIZE, help="checkpoints only (H or HxW)")
+    p.add_argument("--out", type=Path, default=Path("runs/predict/results.json"), help="COCO results JSON")
+    p.add_argument("--render", type=Path, default=None, metavar="DIR", help="write <DIR>/<image>.png overlays")
+
+
+def run_predict(args) -> None:
+    from tqdm import tqdm
+
+    from personlab.app.predict import image_files, predict, write_results
+    from personlab.inference import load_predictor
+
+    files = image_files(args.images)
+    predictor = load_predictor(args.model, args.input_size)
+    results = []
+    for found in tqdm(
+        predict(predictor, files, args.render), total=len(files), desc="predict", unit="img", disable=None
+    ):
+        results += found
+    write_results(args.out, results)
+    print(
+        f"{len(results)} people in {len(files)} images; wrote {args.out}"
+        + (f" and overlays in {args.render}" if args.render else "")
+    )
+
+
+# ---------------------------------------------------------------------------------------------- export
+
+
+def export_arguments(p: argparse.ArgumentParser) -> None:
+    from export.exporter import FORMATS
+    from personlab.model import BACKBONES, ModelConfig
+
+    p.add_argument("--model", type=Path, default=SHIPPED, help="checkpoint (.json), or an .onnx to convert")
+    p.add_argument("--formats", default=",".join(FORMATS), help="comma-separated: " + ", ".join(FORMATS))
+    p.add_argument("--input-size", type=hw, default=spec.DEFAULT_INPUT_SIZE, help="fixed H or HxW, stride*k+1")
+    p.add_argument("--backbone", choices=sorted(BACKBONES), help="ONNX in without personlab metadata: its backbone")
+    p.add_argument(
+        "--alpha", type=float, default=ModelConfig().alpha, help="ONNX in without personlab metadata: its width"
+    )
+    p.add_argument("--stride", type=int, default=spec.DEFAULT_STRIDE, choices=spec.STRIDES)
+    p.add_argument("--out", type=Path, default=Path("artifacts"))
+
+
+def run_export(args) -> None:
+    from export.exporter import export, parse_formats
+
+    if args.model.suffix == ".onnx":  # ONNX in: one float32 TFLite through onnx2tf
+        from export.onnx import onnx_to_tflite
+        from personlab.model import ModelConfig
+
+        config = ModelConfig(args.backbone, args.alpha, args.stride) if args.backbone else None
+        paths = [onnx_to_tflite(args.model, args.out, config)]
+    else:
+        paths = export(args.model, parse_formats(args.formats), args.input_size, args.out)
+    for path in paths:
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) and its metadata {path.with_suffix('.json').name}")
+
+
+# ---------------------------------------------------------------------------------------------- quantize
+
+
+def quantize_arguments(p: argparse.ArgumentParser) -> None:
+    from quantize.mixed import METRICS
+    from quantize.variants import VARIANTS
+
+    p.add_argument("--model", type=Path, default=SHIPPED, help="checkpoint (.json)")
+    p.add_argument("--calibration", type=Path, default=Path("artifacts/calibration"), help="a personlab calibrate set")
+    p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS), metavar="VARIANT",
+                   help="default: all of " + ", ".join(VARIANTS))  # fmt: skip
+    p.add_argument("--input-size", type=hw, default=spec.DEFAULT_INPUT_SIZE, help="fixed H or HxW, stride*k+1")
+    p.add_argument("--coco-dir", type=Path, default=COCO_DIR)
+    p.add_argument("--sqnr-images", type=int, default=16, help="val images for per-head SQNR (0: skip)")
+    p.add_argument("--budget", type=float, default=0.01, help="mixed: largest accepted drop of --metric")
+    p.add_argument(
+        "--metric", default="keypoints/AP", choices=list(METRICS), help="mixed: measured on held-back train images"
+    )
+    p.add_argument(
+        "--held-back-images", type=positive, default=None, help="mixed: train images outside the calibration set"
+    )
+    p.add_argument("--out", type=Path, default=Path("artifacts"))
+
+
+def run_quantize(args) -> None:
+    from quantize.build import quantize
+
+    for path in quantize(
+        args.model, args.calibration, args.variants, args.input_size, args.out, coco_dir=args.coco_dir,
+        sqnr_images=args.sqnr_images, budget=args.budget, metric=args.metric, held_back_images=args.held_back_images,
+    ):  # fmt: skip
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) and its metadata {path.with_suffix('.json').name}")
+
+
+# ---------------------------------------------------------------------------------------------- calibrate
+
+
+def calibrate_arguments(p: argparse.ArgumentParser) -> None:
+    from calibration.representative import DEFAULT_SIZE, STRATEGIES
+
+    add_coco(p, "train")
+    p.add_argument("--force", action="store_true", help="allow a split other than train")
+    p.add_argument(
+        "--size", type=positive, default=DEFAULT_SIZE, help="number of images (default: all that exist, up to 300)"
+    )
+    p.add_argument("--strategy", default="random", choices=STRATEGIES)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--input-size", type=hw, default=spec.DEFAULT_INPUT_SIZE)
+    p.add_argument("--out", type=Path, default=Path("artifacts/calibration"))
+
+
+def run_calibrate(args) -> None:
+    from calibration import representative
+
+    images, manifest = representative.build(
+        args.coco_dir, args.split, args.size, args.strategy, args.seed, args.input_size, args.force,
+        dataset=coco_dataset(args) if args.annotations else None,
+    )  # fmt: skip
+    out = representative.write(args.out, images, manifest)
+    print(f"wrote {len(images)} {manifest.strategy} {args.split} images ({images.shape[1]}x{images.shape[2]}) to {out}")
+
+
+# ---------------------------------------------------------------------------------------------- report
+
+
+def report_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", type=Path, default=SHIPPED, help="checkpoint (.json) the artifacts come from")
+    p.add_argument("--artifacts", type=Path, default=Path("artifacts"), help="what `make pipeline` built")
+    p.add_argument("--calibration", type=Path, default=Path("artifacts/calibration"))
+    p.add_argument("--coco-dir", type=Path, default=COCO_DIR)
+    p.add_argument("--weights-dir", type=Path, default=WEIGHTS_DIR, help="Google's anchors")
+    p.add_argument("--limit", type=positive, default=None, help="first N val images only (default: all)")
+    p.add_argument("--repeats", type=positive, default=50, help="timed invokes per latency (after 5 warm-up)")
+    p.add_argument("--jobs", type=positive, default=os.cpu_count() or 1, help="rows measured in parallel processes")
+    p.add_argument("--out", type=Path, default=Path("reports/quantization"))
+    p.add_argument("--readme", type=Path, default=None, help="also rewrite this README's report block")
+
+
+def run_report(args) -> None:
+    import time
+
+    from personlab.app.report import Settings, main_table, measure, write
+
+    start = time.perf_counter()
+    settings = Settings(
+        checkpoint=args.model, artifacts=args.artifacts, calibration=args.calibration, coco_dir=args.coco_dir,
+        weights_dir=args.weights_dir, images=args.limit, repeats=args.repeats,
+    )  # fmt: skip
+    result = measure(settings, start)
+    paths = write(result, args.out, args.readme)
+    print(main_table(result))
+    for goal in result["goals"]:
+        print(f"{'met' if goal['met'] else 'MISSED'}: {goal['goal']}: {goal['measured']}")
+    print(f"wrote {', '.join(str(p) for p in paths)} in {result['wall_s'] / 60:.1f} min")
+
+
+# ---------------------------------------------------------------------------------------------- render-targets
+
+
+def render_targets_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("image_ids", type=int, nargs="*", help="default: the first 3 images of the split")
+    p.add_argument("--coco-dir", type=Path, default=COCO_DIR)
+    p.add_argument("--split", default="val")
+    p.add_argument("--input-size", type=hw, default=spec.DEFAULT_INPUT_SIZE)
+    p.add_argument("--stride", type=int, default=spec.DEFAULT_STRIDE, choices=spec.STRIDES)
+    p.add_argument("--augment", action="store_true", help="apply a random training augmentation first")
+    p.add_argument("--out", type=Path, default=Path("runs/targets"))
+
+
+def run_render_targets(args) -> None:
+    from personlab.app.render import render_targets
+
+    for path in render_targets(
+        args.coco_dir, args.split, args.image_ids, args.input_size, args.stride, args.out, args.augment
+    ):
+        print(path)
+
+
+# ---------------------------------------------------------------------------------------------- the table
+
+
+@dataclass(frozen=True)
+class Command:
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], None]
+
+
+COMMANDS: dict[str, Command] = {
+    "train": Command("train on COCO (resumes an interrupted run in --out)", train_arguments, run_train),
+    "import-bodypix": Command(
+        "BodyPix 2.0 TF.js weights -> our checkpoint (no training)", import_bodypix_arguments, run_import_bodypix
+    ),
+    "evaluate": Command(
+        "COCO keypoint and mask AP of a checkpoint or .tflite on a split", evaluate_arguments, run_evaluate
+    ),
+    "bench": Command(
+        "mobile decoder and model + decoder time per frame at 0/1/5/15 people", bench_arguments, run_bench
+    ),
+    "predict": Command(
+        "images -> COCO results JSON (+ PNG overlays) through the on-device path", predict_arguments, run_predict
+    ),
+    "export": Command(
+        "checkpoint -> TFLite float32/float16 and ONNX, each with its metadata", export_arguments, run_export
+    ),
+    "quantize": Command(
+        "int8 / int16x8 / mixed-precision TFLite variants, calibrated on train images", quantize_arguments, run_quantize
+    ),
+    "calibrate": Command(
+        "representative set for int8 calibration (train split, letterboxed)", calibrate_arguments, run_calibrate
+    ),
+    "report": Command(
+        "the report: size, latency and COCO AP of every artifact and anchor (measures, never builds)",
+        report_arguments,
+        run_report,
+    ),
+    "render-targets": Command(
+        "draw the targets of COCO images to PNG for a visual check", render_targets_arguments, run_render_targets
+    ),
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every subcommand listed and only `command`'s arguments built."""
+    parser = argparse.ArgumentParser(prog="personlab", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logs, library logs and tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, cmd in COMMANDS.items():
+        p = sub.add_parser(name, help=cmd.help, description=cmd.help)
+        if name == command:
+            cmd.arguments(p)
+        p.set_defaults(run=cmd.run)
+    return parser
+
+
+def quiet_libraries(verbose: bool) -> None:
+    """TensorFlow, absl and LiteRT print C++ and Python start-up logs; keep them out unless -v."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if verbose else "3")
+    if not verbose:
+        os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
+        os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+        for name in ("tensorflow", "absl", "h5py", "matplotlib", "PIL"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"(tensorflow|keras|tf_keras|onnx2tf)")
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+
+#: What a user's bad input raises: the CLI turns these into exit 2 and one line.
+USER_ERRORS = (DataError, ValueError, OSError)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if a in COMMANDS), None)
+    quiet_libraries(verbose=bool({"-v", "--verbose"} & set(argv[: argv.index(command) if command else None])))
+    args = build_parser(command).parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        args.run(args)
+    except USER_ERRORS as err:
+        if args.verbose:
+            traceback.print_exc()
+        print(f"personlab {args.command}: error: {err}".splitlines()[0], file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"personlab {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
