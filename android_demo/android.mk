@@ -23,7 +23,8 @@ ANDROID_JUNIT_CP := /usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar
 ANDROID_JAVAC    := javac --release 8 -encoding UTF-8 -Xlint:all,-options -Werror
 ANDROID_TESTS    := org.personlab.mobile.core.JsonTest org.personlab.mobile.core.LetterboxTest \
                     org.personlab.mobile.core.EdgeCaseTest org.personlab.mobile.core.FloatHeadsTest \
-                    org.personlab.mobile.core.GoldenParityTest
+                    org.personlab.mobile.core.GoldenParityTest \
+                    org.personlab.mobile.core.FrameConverterTest
 
 .PHONY: android-jdk android-core android-test android-bench android-fixtures android-assets android-clean
 

@@ -14,9 +14,14 @@ final class Fixtures {
     }
 
     static byte[] bytes(String name) {
-        try (InputStream in = Fixtures.class.getResourceAsStream("/golden/" + name)) {
+        return resource("golden/" + name);
+    }
+
+    /** A test resource by path (golden/..., frames/..., models/...). */
+    static byte[] resource(String path) {
+        try (InputStream in = Fixtures.class.getResourceAsStream("/" + path)) {
             if (in == null) {
-                throw new IllegalStateException("missing fixture golden/" + name + " (make android-fixtures)");
+                throw new IllegalStateException("missing fixture " + path + " (make android-fixtures)");
             }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[] buf = new byte[1 << 16];
@@ -44,6 +49,11 @@ final class Fixtures {
 
     static Map<String, Object> golden() {
         return Json.object(Json.parse(text("golden.json")), "golden");
+    }
+
+    /** tools/make_frame_golden.py's frames.json. */
+    static Map<String, Object> frameGolden() {
+        return Json.object(Json.parse(new String(resource("frames/frames.json"), StandardCharsets.UTF_8)), "frames");
     }
 
     static List<Object> frames() {
