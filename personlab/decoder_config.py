@@ -1,4 +1,4 @@
-"""The decoder parameters, shared by the float reference (personlab.decoder) and mobile_decoder.
+"""The decoder and tracker parameters, shared by the float reference (personlab.decoder) and mobile_decoder.
 
 One set of numbers for both, so the parity tests compare algorithms, not settings. The defaults
 travel in every artifact's metadata ("decoder", `to_dict`); the on-device decoders (mobile_decoder
@@ -43,3 +43,26 @@ class DecoderConfig:
 
 
 DEFAULT_CONFIG = DecoderConfig()
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    """Video tracking and keypoint smoothing (mobile_decoder.tracking and the Java core's Tracker).
+
+    Travels in every artifact's metadata ("tracker"). Chosen on the clips of ../shared/videos (never
+    on COCO val); `make track-bench` measures them (reports/bench/tracking.md).
+    """
+
+    min_person_score: float = 0.1  # weaker people (duplicates; they own no mask pixels) are not tracked
+    keypoint_floor: float = 0.1  # keypoints scoring above this take part in the similarity
+    min_keypoints: int = 3  # fewer confident keypoints shared with a track: box IoU instead of OKS
+    min_similarity: float = 0.2  # OKS (or IoU) below this never continues a track
+    max_age_s: float = 1.0  # a track unseen this long ends; its person comes back with a new id
+    max_tracks: int = 18  # live tracks at most; the longest unseen gives way to a new person
+    smoothing: bool = True  # One Euro filter per keypoint coordinate (video only; still images are raw)
+    min_cutoff_hz: float = 0.3  # cutoff of a still keypoint: lower is smoother
+    beta: float = 3.0  # cutoff rise per (person scales per second) of keypoint speed: higher lags less
+    d_cutoff_hz: float = 1.0  # cutoff of the speed estimate
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)

@@ -18,7 +18,7 @@ from functools import cached_property
 
 import numpy as np
 
-from personlab.decoder_config import DEFAULT_CONFIG, DecoderConfig
+from personlab.decoder_config import DEFAULT_CONFIG, DecoderConfig, TrackerConfig
 
 #: Version of the artifact metadata JSON (`metadata` writes it, the decoders check it).
 METADATA_VERSION = 2
@@ -221,7 +221,7 @@ def metadata(
     decoder: DecoderConfig = DEFAULT_CONFIG,
 ) -> dict:
     """What every artifact's metadata holds and the decoders read: version, input size, the spec (with
-    the model's stride), the decoder defaults, and per head its tensor (name, shape, dtype, scale, zero
+    the model's stride), the decoder and tracker defaults, and per head its tensor (name, shape, dtype, scale, zero
     point) plus channels, kind and group from the spec (a head's own "kind" / "order" entries, as the
     Google anchors set, take precedence)."""
     model_spec = SPEC.with_stride(stride)
@@ -232,6 +232,7 @@ def metadata(
         "heads": {name: model_spec.head(name).to_dict() | head for name, head in heads.items()},
         "spec": model_spec.to_dict(),
         "decoder": decoder.to_dict(),
+        "tracker": TrackerConfig().to_dict(),
     }
 
 
