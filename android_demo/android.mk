@@ -24,7 +24,8 @@ ANDROID_JAVAC    := javac --release 8 -encoding UTF-8 -Xlint:all,-options -Werro
 ANDROID_TESTS    := org.personlab.mobile.core.JsonTest org.personlab.mobile.core.LetterboxTest \
                     org.personlab.mobile.core.EdgeCaseTest org.personlab.mobile.core.FloatHeadsTest \
                     org.personlab.mobile.core.GoldenParityTest \
-                    org.personlab.mobile.core.FrameConverterTest
+                    org.personlab.mobile.core.FrameConverterTest org.personlab.mobile.core.ViewTransformTest \
+                    org.personlab.mobile.core.TfliteMetadataTest
 
 .PHONY: android-jdk android-core android-test android-bench android-fixtures android-assets android-clean
 
@@ -45,7 +46,7 @@ android-core: android-jdk
 		$$(find $(ANDROID_CORE)/src/bench/java -name '*.java')
 
 android-test: android-core
-	java -cp $(ANDROID_BUILD)/classes:$(ANDROID_BUILD)/test-classes:$(ANDROID_CORE)/src/test/resources:$(ANDROID_JUNIT_CP) \
+	java -Dpersonlab.artifact=$(ANDROID_INT8) -cp $(ANDROID_BUILD)/classes:$(ANDROID_BUILD)/test-classes:$(ANDROID_CORE)/src/test/resources:$(ANDROID_JUNIT_CP) \
 		org.junit.runner.JUnitCore $(ANDROID_TESTS)
 
 android-bench: android-core

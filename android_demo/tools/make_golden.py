@@ -7,6 +7,8 @@ to many), and writes under android_demo/core/src/test/resources/golden/:
   <image_id>_labels.bin    the mobile decoder's mask-grid labels (mh, mw) as signed bytes (-1: nobody)
   golden.json              per frame: image size, letterbox, people (yx, scores, scale, score);
                            plus letterbox cases from personlab.geometry.letterbox
+  model_no_weights.tflite  the artifact with every buffer emptied but its embedded metadata: the real
+                           flatbuffer layout (tensors, signatures, metadata table) at a few kB
 
     .venv/bin/python android_demo/tools/make_golden.py [--artifact ...] [--scan 80]
 """
@@ -17,7 +19,9 @@ import argparse
 import json
 from pathlib import Path
 
+import flatbuffers
 import numpy as np
+from ai_edge_litert import schema_py_generated as schema
 
 import mobile_decoder
 from personlab import geometry
@@ -32,6 +36,18 @@ OUT = ROOT / "android_demo" / "core" / "src" / "test" / "resources" / "golden"
 BUCKETS = [(0, 0), (1, 1), (2, 3), (4, 6), (7, 12), (13, 99)]
 
 LETTERBOX_CASES = [(480, 640), (640, 480), (513, 513), (1080, 1920), (1920, 1080), (427, 640), (100, 1000), (7, 3)]
+
+
+def without_weights(tflite_bytes: bytes) -> bytes:
+    """The model with the data of every buffer that is not a metadata entry's removed."""
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(tflite_bytes, 0))
+    keep = {m.buffer for m in model.metadata or []}
+    for i, buffer in enumerate(model.buffers):
+        if i not in keep:
+            buffer.data = None
+    builder = flatbuffers.Builder(4096)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
 
 
 def decode(predictor: LiteRTPredictor, image: np.ndarray):
@@ -67,6 +83,7 @@ def main() -> None:
     for old in args.out.glob("*.bin"):
         old.unlink()
     (args.out / "metadata.json").write_text(json.dumps(predictor.metadata, indent=1) + "\n")
+    (args.out / "model_no_weights.tflite").write_bytes(without_weights(args.artifact.read_bytes()))
     frames = []
     for b in sorted(chosen):
         image_id, _ = chosen[b]

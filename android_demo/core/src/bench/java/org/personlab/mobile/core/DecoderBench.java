@@ -48,7 +48,7 @@ public final class DecoderBench {
             inputs.add(Heads.fromOutputs(outputs, meta));
         }
         Decoder decoder = new Decoder(meta);
-        DecoderConfig cfg = DecoderConfig.defaults();
+        DecoderConfig cfg = DecoderConfig.from(meta);
         for (int i = 0; i < warmup; i++) { // every frame, so the JIT has compiled all paths and buffers have grown
             for (Heads heads : inputs) {
                 decoder.decode(heads, cfg);

@@ -9,12 +9,10 @@ import java.util.TreeSet;
 
 /**
  * Validated outputs of one image (mobile_decoder.heads.Heads): the grid, stride, input size and heads.
- * Pose heads are required; segmentation and long offsets come together or not at all.
+ * The metadata's spec says which heads exist, their channels and groups: pose heads are required,
+ * mask heads come all together or not at all. The decoder reads the heads by their spec names.
  */
 public final class Heads {
-    public static final String[] POSE_HEADS = {"heatmaps", "short_offsets", "mid_offsets"};
-    public static final String[] MASK_HEADS = {"segmentation", "long_offsets"};
-
     final Map<String, Head> heads;
     final Head heatmaps;
     final Head shortOffsets;
@@ -73,30 +71,29 @@ public final class Heads {
         if (meta.version != Metadata.VERSION) {
             throw new MetadataException("metadata version " + meta.version + ", this decoder reads version " + Metadata.VERSION);
         }
-        int k = meta.oksSigmas.length;
-        Map<String, Integer> wanted = new HashMap<>();
-        wanted.put("heatmaps", k);
-        wanted.put("short_offsets", 2 * k);
-        wanted.put("mid_offsets", 2 * meta.directedEdges.length);
-        wanted.put("segmentation", 1);
-        wanted.put("long_offsets", 2 * k);
+        List<String> pose = new ArrayList<>();
+        List<String> mask = new ArrayList<>();
+        for (Metadata.SpecHead h : meta.specHeads.values()) {
+            (Metadata.POSE.equals(h.group) ? pose : mask).add(h.name);
+        }
         List<String> names = new ArrayList<>();
-        for (String n : POSE_HEADS) {
+        int poseCount = 0;
+        int maskCount = 0;
+        for (String n : pose) {
             if (meta.heads.containsKey(n)) {
                 names.add(n);
+                poseCount++;
             }
         }
-        int poseCount = names.size();
-        int maskCount = 0;
-        for (String n : MASK_HEADS) {
+        for (String n : mask) {
             if (meta.heads.containsKey(n)) {
                 names.add(n);
                 maskCount++;
             }
         }
-        if (poseCount < POSE_HEADS.length || (maskCount > 0 && maskCount < MASK_HEADS.length)) {
+        if (pose.isEmpty() || poseCount < pose.size() || (maskCount > 0 && maskCount < mask.size())) {
             throw new MetadataException("metadata heads " + new TreeSet<>(meta.heads.keySet()) + ": need "
-                    + Arrays.toString(POSE_HEADS) + ", and " + Arrays.toString(MASK_HEADS) + " both or neither");
+                    + pose + ", and " + mask + " all or none");
         }
         Map<String, Head> heads = new HashMap<>();
         int[] grid = null;
@@ -159,8 +156,9 @@ public final class Heads {
                 min = Math.min(min, o);
                 max = Math.max(max, o);
             }
-            if (info.order.length != wanted.get(name) || min < 0 || max >= shape[3] || kind < 0) {
-                throw new MetadataException("head '" + name + "': " + info.order.length + " channels of kind '" + info.kind + "', need " + wanted.get(name));
+            int channels = meta.specHeads.get(name).channels;
+            if (info.order.length != channels || min < 0 || max >= shape[3] || kind < 0) {
+                throw new MetadataException("head '" + name + "': " + info.order.length + " channels of kind '" + info.kind + "', need " + channels);
             }
             heads.put(name, new Head(name, bytes, unsigned, floats, shape[3], info.order, info.scale, info.zeroPoint, kind, limit));
         }

@@ -7,12 +7,31 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The artifact metadata JSON written beside each .tflite (metadata_version 1): the fields the decoder
- * and the app read. Parsing checks the version and the presence and types of those fields
- * ({@link MetadataException}); {@link Heads#fromOutputs} checks the tensors against it.
+ * The artifact metadata JSON written beside each .tflite and embedded in it (metadata_version 2): the
+ * fields the decoder and the app read, the head spec (channels, kind and group of each head, stride,
+ * skeleton, OKS sigmas) and the decoder defaults included. Parsing checks the version and the
+ * presence and types of those fields ({@link MetadataException}); {@link Heads#fromOutputs} checks the
+ * tensors against it.
  */
 public final class Metadata {
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    public static final String POSE = "pose"; // head groups: pose heads are required,
+    public static final String MASK = "mask"; // mask heads come all together or not at all
+
+    /** What the spec says about one head. */
+    public static final class SpecHead {
+        public final String name;
+        public final int channels;
+        public final String kind;
+        public final String group;
+
+        SpecHead(String name, int channels, String kind, String group) {
+            this.name = name;
+            this.channels = channels;
+            this.kind = kind;
+            this.group = group;
+        }
+    }
 
     /** How one output head is stored. */
     public static final class HeadInfo {
@@ -53,6 +72,8 @@ public final class Metadata {
     public final int inputW;
     public final String inputDtype; // may be null
     public final Map<String, HeadInfo> heads; // in file order
+    public final Map<String, SpecHead> specHeads; // in spec order
+    public final Map<String, Object> decoder; // the decoder defaults, snake_case as in the JSON
     public final double[] oksSigmas;
     public final double diskRadius;
     public final int[][] directedEdges;
@@ -69,7 +90,6 @@ public final class Metadata {
         json = root;
         try {
             variant = root.get("variant") instanceof String ? (String) root.get("variant") : null;
-            stride = Json.integer(root.get("stride"), "stride");
             int[] size = Json.ints(root.get("input_size"), "input_size");
             if (size.length < 2) {
                 throw new IllegalArgumentException("input_size has " + size.length + " values");
@@ -79,6 +99,20 @@ public final class Metadata {
             Object input = root.get("input");
             inputDtype = input instanceof Map ? (String) Json.object(input, "input").get("dtype") : null;
             Map<String, Object> spec = Json.object(root.get("spec"), "spec");
+            stride = Json.integer(spec.get("stride"), "spec.stride");
+            Map<String, SpecHead> sh = new LinkedHashMap<>();
+            for (Object o : Json.array(spec.get("heads"), "spec.heads")) {
+                Map<String, Object> h = Json.object(o, "spec.heads[]");
+                String name = (String) h.get("name");
+                String group = (String) h.get("group");
+                if (name == null || !(POSE.equals(group) || MASK.equals(group))) {
+                    throw new IllegalArgumentException("spec.heads: head " + name + " has group " + group + ", need pose or mask");
+                }
+                sh.put(name, new SpecHead(name, Json.integer(h.get("channels"), "spec.heads." + name + ".channels"),
+                        String.valueOf(h.get("kind")), group));
+            }
+            specHeads = Collections.unmodifiableMap(sh);
+            decoder = Collections.unmodifiableMap(Json.object(root.get("decoder"), "decoder"));
             oksSigmas = Json.doubles(spec.get("oks_sigmas"), "spec.oks_sigmas");
             diskRadius = Json.number(spec.get("disk_radius"), "spec.disk_radius");
             directedEdges = pairs(spec.get("directed_edges"), "spec.directed_edges");

@@ -26,13 +26,13 @@ public class EdgeCaseTest {
         byte[] heat = new byte[meta.heads.get("heatmaps").size()];
         Arrays.fill(heat, (byte) meta.heads.get("heatmaps").zeroPoint);
         out.put("heatmaps", heat);
-        Decoder.Result r = new Decoder(meta).decode(Heads.fromOutputs(out, meta), DecoderConfig.defaults());
+        Decoder.Result r = new Decoder(meta).decode(Heads.fromOutputs(out, meta), DecoderConfig.from(meta));
         assertEquals(0, r.people.size());
         for (int v : r.labels) {
             assertEquals(-1, v);
         }
         assertEquals(257 * 257, r.labels.length);
-        r = new Decoder(meta).decode(Heads.fromOutputs(zeros(meta), meta), DecoderConfig.defaults());
+        r = new Decoder(meta).decode(Heads.fromOutputs(zeros(meta), meta), DecoderConfig.from(meta));
         assertEquals(0, r.people.size());
     }
 
@@ -47,7 +47,7 @@ public class EdgeCaseTest {
             }
             out.put(name, b);
         }
-        Decoder.Result r = new Decoder(meta).decode(Heads.fromOutputs(out, meta), DecoderConfig.defaults());
+        Decoder.Result r = new Decoder(meta).decode(Heads.fromOutputs(out, meta), DecoderConfig.from(meta));
         for (Person p : r.people) {
             for (int k = 0; k < p.numKeypoints(); k++) {
                 assertTrue(p.y[k] >= 0 && p.y[k] <= 512 && p.x[k] >= 0 && p.x[k] <= 512);
@@ -94,14 +94,14 @@ public class EdgeCaseTest {
 
     @Test
     public void metadataVersionMismatchIsClear() {
-        String text = Fixtures.metadataText().replaceFirst("\"metadata_version\": 1", "\"metadata_version\": 2");
-        assertTrue(text.contains("\"metadata_version\": 2"));
+        String text = Fixtures.metadataText().replaceFirst("\"metadata_version\": 2", "\"metadata_version\": 1");
+        assertTrue(text.contains("\"metadata_version\": 1"));
         try {
             Metadata.parse(text);
-            fail("accepted metadata version 2");
+            fail("accepted metadata version 1");
         } catch (MetadataException err) {
-            assertTrue(err.getMessage(), err.getMessage().contains("metadata version 2"));
-            assertTrue(err.getMessage(), err.getMessage().contains("reads version 1"));
+            assertTrue(err.getMessage(), err.getMessage().contains("metadata version 1"));
+            assertTrue(err.getMessage(), err.getMessage().contains("reads version 2"));
         }
         try {
             Metadata.parse("{\"stride\": 16}");
@@ -139,7 +139,35 @@ public class EdgeCaseTest {
             Heads.fromOutputs(Fixtures.outputs(Fixtures.frameWithPeople(), Fixtures.metadata()), meta);
             fail("accepted long offsets without segmentation");
         } catch (MetadataException err) {
-            assertTrue(err.getMessage(), err.getMessage().contains("both or neither"));
+            assertTrue(err.getMessage(), err.getMessage().contains("all or none"));
+        }
+    }
+
+    @Test
+    public void channelCountsAndDecoderDefaultsComeFromTheMetadata() {
+        Metadata meta = Fixtures.metadata();
+        assertEquals(17, meta.specHeads.get("heatmaps").channels);
+        assertEquals(Metadata.MASK, meta.specHeads.get("long_offsets").group);
+        DecoderConfig cfg = DecoderConfig.from(meta);
+        assertEquals(Json.number(meta.decoder.get("nms_radius"), "nms_radius"), cfg.nmsRadius, 0.0);
+        assertEquals(Json.integer(meta.decoder.get("max_people"), "max_people"), cfg.maxPeople);
+        assertEquals(meta.decoder.get("long_range_recovery"), cfg.longRangeRecovery);
+        // a spec that says 18 heatmap channels rejects the 17-channel tensor
+        String text = Fixtures.metadataText();
+        int at = text.indexOf("\"channels\": 17", text.indexOf("\"spec\""));
+        assertTrue(at > 0);
+        Metadata other = Metadata.parse(text.substring(0, at) + "\"channels\": 18" + text.substring(at + "\"channels\": 17".length()));
+        try {
+            Heads.fromOutputs(Fixtures.outputs(Fixtures.frameWithPeople(), meta), other);
+            fail("accepted 17 heatmap channels where the spec says 18");
+        } catch (MetadataException err) {
+            assertTrue(err.getMessage(), err.getMessage().contains("heatmaps"));
+        }
+        try {
+            DecoderConfig.from(Metadata.parse(text.replaceFirst("\"nms_radius\"", "\"nms_radius_x\"")));
+            fail("accepted decoder settings without nms_radius");
+        } catch (MetadataException err) {
+            assertTrue(err.getMessage(), err.getMessage().contains("nms_radius"));
         }
     }
 

@@ -37,8 +37,8 @@ public class FloatHeadsTest {
                 }
                 floats.put(e.getKey(), f);
             }
-            Decoder.Result a = intDecoder.decode(Heads.fromOutputs(ints, meta), DecoderConfig.defaults());
-            Decoder.Result b = floatDecoder.decode(Heads.fromOutputs(floats, floatMeta), DecoderConfig.defaults());
+            Decoder.Result a = intDecoder.decode(Heads.fromOutputs(ints, meta), DecoderConfig.from(meta));
+            Decoder.Result b = floatDecoder.decode(Heads.fromOutputs(floats, floatMeta), DecoderConfig.from(meta));
             assertEquals("image " + id, a.people.size(), b.people.size());
             for (int p = 0; p < a.people.size(); p++) {
                 for (int k = 0; k < 17; k++) {

@@ -35,7 +35,7 @@ public class GoldenParityTest {
         for (Object o : frames) {
             Map<String, Object> frame = Json.object(o, "frame");
             int id = Json.integer(frame.get("image_id"), "image_id");
-            Decoder.Result r = decoder.decode(Heads.fromOutputs(Fixtures.outputs(id, meta), meta), DecoderConfig.defaults());
+            Decoder.Result r = decoder.decode(Heads.fromOutputs(Fixtures.outputs(id, meta), meta), DecoderConfig.from(meta));
             List<Object> want = Json.array(frame.get("people"), "people");
             assertEquals("image " + id + ": people", want.size(), r.people.size());
             zeroFrames += want.isEmpty() ? 1 : 0;

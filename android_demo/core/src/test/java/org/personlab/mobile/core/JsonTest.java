@@ -59,7 +59,7 @@ public class JsonTest {
     @Test
     public void parsesTheArtifactMetadata() {
         Metadata m = Fixtures.metadata();
-        assertEquals(1, m.version);
+        assertEquals(2, m.version);
         assertEquals(16, m.stride);
         assertEquals(513, m.inputH);
         assertEquals(513, m.inputW);

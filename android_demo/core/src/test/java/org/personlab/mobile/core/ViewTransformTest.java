@@ -1,0 +1,84 @@
+package org.personlab.mobile.core;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import org.junit.Test;
+
+/** Model input -> view: letterbox undone, FILL_CENTER into the view, front-camera mirror, mask bitmap centres; and the overlay built from a real decode. */
+public class ViewTransformTest {
+    @Test
+    public void cropCornersLandOnTheViewAndMirror() {
+        // a 480x640 upright crop (portrait viewport) in a 1080x1440 view, 513x513 input
+        Letterbox lb = Letterbox.fit(640, 480, 513, 513);
+        ViewTransform t = ViewTransform.of(lb, 480, 640, 1080, 1440, false);
+        assertEquals(0.0, t.viewX(lb.toInputX(0)), 1e-9);
+        assertEquals(0.0, t.viewY(lb.toInputY(0)), 1e-9);
+        assertEquals(1080.0, t.viewX(lb.toInputX(480)), 1e-9);
+        assertEquals(1440.0, t.viewY(lb.toInputY(640)), 1e-9);
+        ViewTransform m = ViewTransform.of(lb, 480, 640, 1080, 1440, true);
+        assertEquals(1080.0, m.viewX(lb.toInputX(0)), 1e-9);
+        assertEquals(1080.0 - t.viewX(200), m.viewX(200), 1e-9);
+        assertEquals(t.viewY(200), m.viewY(200), 1e-9);
+    }
+
+    @Test
+    public void fillCenterCropsTheLongerSide() {
+        // a 4:3 crop in a 9:16 view: scaled to the height, centred, the sides cut
+        Letterbox lb = Letterbox.fit(480, 640, 513, 513);
+        ViewTransform t = ViewTransform.of(lb, 640, 480, 1080, 1920, false);
+        double fill = 1920.0 / 480.0;
+        assertEquals((1080 - fill * 640) / 2, t.viewX(lb.toInputX(0)), 1e-9);
+        assertEquals(1920.0, t.viewY(lb.toInputY(480)), 1e-9);
+        assertEquals(540.0, t.viewX(lb.toInputX(320)), 1e-9);
+    }
+
+    @Test
+    public void maskBitmapPixelCentresSitOnTheirCells() {
+        Letterbox lb = Letterbox.fit(480, 640, 513, 513);
+        ViewTransform t = ViewTransform.of(lb, 640, 480, 1280, 960, false);
+        ViewTransform bitmap = t.forMaskBitmap(2);
+        for (int j = 0; j < 257; j += 64) {
+            assertEquals(t.viewX(2.0 * j), bitmap.viewX(j + 0.5), 1e-9);
+            assertEquals(t.viewY(2.0 * j), bitmap.viewY(j + 0.5), 1e-9);
+        }
+        float[] m = bitmap.matrixValues(new float[9]);
+        assertEquals((float) bitmap.sx, m[0], 0f);
+        assertEquals((float) bitmap.oy, m[5], 0f);
+        assertEquals(1f, m[8], 0f);
+    }
+
+    @Test
+    public void overlayFrameFromARealDecode() {
+        Metadata meta = Fixtures.metadata();
+        Decoder.Result r = new Decoder(meta).decode(Heads.fromOutputs(Fixtures.outputs(8690, meta), meta), DecoderConfig.from(meta));
+        assertTrue(r.people.size() >= 2);
+        ViewTransform t = ViewTransform.of(Letterbox.fit(513, 513, 513, 513), 513, 513, 513, 513, false);
+        int[] colours = new int[r.people.size()];
+        for (int p = 0; p < colours.length; p++) {
+            colours[p] = 0xFF000000 | (p + 1);
+        }
+        OverlayFrame o = new OverlayFrame();
+        o.fill(r, t, meta.edges, colours, 0.1);
+        assertEquals(r.people.size(), o.people);
+        int masked = 0;
+        for (int i = 0; i < o.mask.length; i++) {
+            int p = r.labels[i];
+            assertEquals(p < 0 ? 0 : (0x70000000 | (p + 1)), o.mask[i]);
+            masked += p < 0 ? 0 : 1;
+        }
+        assertTrue(masked > 0);
+        for (int p = 0; p < o.people; p++) {
+            Person person = r.people.get(p);
+            int confident = 0;
+            for (double s : person.scores) {
+                confident += s > 0.1 ? 1 : 0;
+            }
+            assertEquals(2 * confident, o.pointCount[p]);
+            assertEquals(0, o.lineCount[p] % 4);
+            for (int i = 0; i < o.pointCount[p]; i += 2) { // identity view: points are the keypoints
+                assertTrue(o.points[p][i] >= 0 && o.points[p][i] <= 512);
+            }
+        }
+    }
+}
