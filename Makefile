@@ -10,11 +10,22 @@ WEIGHTS_DIR ?= ../shared/weights
 export COCO_DIR WEIGHTS_DIR
 
 CHECKPOINT := checkpoints/personlab_mobilenet_v1_075
+MODEL      := $(CHECKPOINT).json $(CHECKPOINT).weights.h5
 REPORTS    := reports
 ARTIFACTS  := artifacts
 CALIBRATION := $(ARTIFACTS)/calibration
+# What an artifact is built from besides the checkpoint: a change here rebuilds (the app layer never does).
+BUILD_CODE := $(wildcard personlab/*.py export/*.py quantize/*.py calibration/*.py)
+# full_int8 at these input sizes besides 513x513: PoseNet's (353x481), phone camera frames in 4:3 landscape
+# and portrait, and BodyPix's 720x1280 (as stride*k+1). `make frontier` adds FRONTIER_SIZES.
+SIZES          := 353x481 481x641 641x481 721x1281
+FRONTIER_SIZES := 257x257 385x385 385x513 513x385
+SIZE_CALIBRATION := 128
+# The calibration study: full_int8 at 513x513 from other calibration sets (strategy_images).
+CALIBRATION_STUDY := random_8 random_32 random_128 stratified_8 stratified_32 stratified_128 stratified_300
 
-.PHONY: setup pipeline train calibrate export quantize evaluate report bench test lint clean
+.PHONY: setup pipeline artifacts frontier calibration-study train calibrate export quantize evaluate report bench \
+	test lint clean
 
 setup: $(STAMP)
 
@@ -26,12 +37,21 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --no-deps onnx2tf==1.29.24 tf_keras==2.21.0
 	rm -f $(VENV)/.installed-* && touch $@
 
-# The main job, from the committed checkpoint on the embedded default data: every artifact
-# (float32, float16, ONNX, ONNX->TFLite, dynamic-range, full int8, int8 float I/O, int16x8,
-# mixed precision, each with its metadata) and the checkpoint's COCO val keypoint + mask AP.
-pipeline: export quantize evaluate
+# The main job, from the committed checkpoint on the embedded default data: every artifact (float32,
+# float16, ONNX, ONNX->TFLite, dynamic-range, full int8, int8 float I/O, int16x8, mixed precision, full int8
+# at SIZES, BodyPix 0.50 imported; each with its metadata), then the report that measures them. Each step
+# is skipped when its outputs are newer than the checkpoint and the code that builds them.
+pipeline: artifacts report
 
-# Reproduces the committed checkpoint: BodyPix 2.0 MobileNetV1 0.50 with its five heads fine-tuned on the
+artifacts: $(ARTIFACTS)/.export.done $(ARTIFACTS)/.quantize.done $(SIZES:%=$(ARTIFACTS)/sizes/%/.done) \
+	$(ARTIFACTS)/imported/.done
+
+# The wider sweep of input sizes, measured by the report with the rest.
+frontier: $(FRONTIER_SIZES:%=$(ARTIFACTS)/sizes/%/.done) pipeline
+
+calibration-study: $(CALIBRATION_STUDY:%=$(ARTIFACTS)/calibration_study/%/.done) pipeline
+
+# Reproduces the committed checkpoint: BodyPix 2.0 MobileNetV1 0.75 with its five heads fine-tuned on the
 # train split (the trunk stays BodyPix's; README "Results" says why). About 6 minutes on 2 CPU cores.
 train: setup
 	$(BIN)/personlab train --init bodypix --backbone mobilenet_v1 --alpha 0.75 --trainable heads --epochs 40 --lr 1e-3 \
@@ -43,28 +63,55 @@ calibrate: $(CALIBRATION)/manifest.json
 $(CALIBRATION)/manifest.json: | setup
 	$(BIN)/personlab calibrate --out $(CALIBRATION)
 
-export: setup
+export: $(ARTIFACTS)/.export.done
+
+$(ARTIFACTS)/.export.done: $(MODEL) $(BUILD_CODE) | setup
 	$(BIN)/personlab export --model $(CHECKPOINT).json --out $(ARTIFACTS)
+	touch $@
 
-quantize: setup calibrate
+quantize: $(ARTIFACTS)/.quantize.done
+
+$(ARTIFACTS)/.quantize.done: $(MODEL) $(BUILD_CODE) $(CALIBRATION)/manifest.json | setup
 	$(BIN)/personlab quantize --model $(CHECKPOINT).json --calibration $(CALIBRATION) --out $(ARTIFACTS)
+	touch $@
 
+# full_int8 at one more input size (its own calibration set: SIZE_CALIBRATION random train images).
+$(ARTIFACTS)/sizes/%/.done: $(MODEL) $(BUILD_CODE) | setup
+	test -f $(@D)/calibration/manifest.json || \
+		$(BIN)/personlab calibrate --input-size $* --size $(SIZE_CALIBRATION) --out $(@D)/calibration
+	$(BIN)/personlab quantize --model $(CHECKPOINT).json --variants full_int8 --input-size $* --sqnr-images 0 \
+		--calibration $(@D)/calibration --out $(@D)
+	touch $@
+
+$(ARTIFACTS)/calibration_study/%/.done: $(MODEL) $(BUILD_CODE) | setup
+	$(BIN)/personlab calibrate --strategy $(word 1,$(subst _, ,$*)) --size $(word 2,$(subst _, ,$*)) \
+		--out $(@D)/calibration
+	$(BIN)/personlab quantize --model $(CHECKPOINT).json --variants full_int8 --sqnr-images 0 \
+		--calibration $(@D)/calibration --out $(@D)
+	touch $@
+
+# Google's BodyPix 2.0 MobileNetV1 0.50 through our importer (no training), as float32 TFLite: an anchor.
+$(ARTIFACTS)/imported/.done: $(BUILD_CODE) | setup
+	$(BIN)/personlab import-bodypix --out $(ARTIFACTS)/imported/bodypix_050 \
+		--model-json $(WEIGHTS_DIR)/bodypix_tfjs/mobilenet_float_050/model-stride16.json
+	$(BIN)/personlab export --model $(ARTIFACTS)/imported/bodypix_050.json --formats float32 --out $(ARTIFACTS)/imported
+	touch $@
+
+# The checkpoint's COCO val AP through the float reference decoder (the report also shows it).
 evaluate: setup
 	$(BIN)/personlab evaluate --model $(CHECKPOINT).json --split val --out $(REPORTS)/eval_$(notdir $(CHECKPOINT))
-	$(MAKE) report
 
-# Issue 5's quantization report: every artifact and Google's anchors on val (size, latency, AP, SQNR,
-# calibration study, plots) -> reports/quantization/; builds the artifacts it misses. About 11 min on 2 cores.
+# Measures what `make artifacts` built (never builds; cached by artifact sha256) -> reports/quantization/
+# and the README's results block.
 report: setup
-	$(BIN)/personlab report --model $(CHECKPOINT).json --artifacts $(ARTIFACTS) --calibration $(CALIBRATION) \
-		--out $(REPORTS)/quantization
+	$(BIN)/personlab report --model $(CHECKPOINT).json --artifacts $(ARTIFACTS) --imported $(ARTIFACTS)/imported \
+		--out $(REPORTS)/quantization --readme README.md
 
 # Timings on this machine (never asserted in tests): the mobile decoder at 0/1/5/15 people and
 # model + decoder end to end, through the shipped full-integer artifact -> reports/bench/.
 INT8_ARTIFACT := $(ARTIFACTS)/$(notdir $(CHECKPOINT))_513x513_full_int8.tflite
 
-$(INT8_ARTIFACT):
-	$(MAKE) quantize
+$(INT8_ARTIFACT): $(ARTIFACTS)/.quantize.done
 
 bench: setup $(INT8_ARTIFACT) android-bench
 	$(BIN)/personlab bench --model $(INT8_ARTIFACT) --out $(REPORTS)/bench

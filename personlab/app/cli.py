@@ -80,7 +80,7 @@ def train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stride", type=int, default=spec.DEFAULT_STRIDE, choices=spec.STRIDES)
     p.add_argument("--init", default=defaults.init, choices=INITS)
     p.add_argument("--coco-dir", type=Path, default=COCO_DIR)
-    p.add_argument("--input-size", type=int, default=defaults.input_size, help="square training crop, stride*k+1")
+    p.add_argument("--input-size", type=hw, default=defaults.input_size, help="training crop H or HxW, stride*k+1")
     p.add_argument("--epochs", type=positive, default=defaults.epochs)
     p.add_argument("--batch-size", type=positive, default=defaults.batch_size, help="per replica")
     p.add_argument("--steps-per-epoch", type=positive, default=None, help="default: one pass over the images")
@@ -90,7 +90,13 @@ def train_arguments(p: argparse.ArgumentParser) -> None:
         "--trainable", default=defaults.trainable, choices=TRAINABLE, help="train every layer or the heads only"
     )
     p.add_argument("--train-batchnorm", action="store_true", help="update batch norm (default: frozen)")
+    p.add_argument("--holdout", type=int, default=0, help="keep the first N images out of training")
     p.add_argument("--max-images", type=positive, default=None, help="use only the first N images (smoke tests)")
+    p.add_argument("--trunk-lr-scale", type=float, default=1.0, help="trunk learning rate relative to the heads'")
+    p.add_argument("--ema", type=float, default=None, help="save the moving average of the weights, this momentum")
+    p.add_argument("--distill", type=loss_weights, default={}, help="pull towards BodyPix where unlabelled: head=w,...")
+    p.add_argument("--scale-range", type=float, nargs=2, default=defaults.scale_range, help="augmentation scales")
+    p.add_argument("--color-jitter", type=float, default=0.0, help="brightness/contrast factors 1 +- this")
     p.add_argument("--seed", type=int, default=defaults.seed)
     p.add_argument("--distribute", action="store_true", help="tf.distribute.MirroredStrategy over all GPUs")
     p.add_argument("--out", type=Path, default=Path("runs/train"))
@@ -115,11 +121,17 @@ def run_train(args) -> None:
         loss_weights={**DEFAULT_LOSS_WEIGHTS, **args.loss_weights},
         freeze_batchnorm=not args.train_batchnorm,
         trainable=args.trainable,
+        holdout=args.holdout,
         max_images=args.max_images,
+        trunk_lr_scale=args.trunk_lr_scale,
+        ema_momentum=args.ema,
+        distill=args.distill,
+        scale_range=tuple(args.scale_range),
+        color_jitter=args.color_jitter,
         seed=args.seed,
         distribute=args.distribute,
     )
-    spec.check_input_size(args.input_size, args.input_size, args.stride)
+    spec.check_input_size(*args.input_size, args.stride)
     final = train(config, args.out)
     if args.export_checkpoint:
         model, model_config = checkpoint.load(final)
@@ -234,19 +246,30 @@ def run_bench(args) -> None:
 
 
 def predict_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("images", type=Path, nargs="+", help="image files and/or folders of images")
+    p.add_argument("images", type=Path, nargs="+", help="images and/or folders of images, or one video (mp4, GIF...)")
     p.add_argument("--model", type=Path, required=True, help=".tflite (metadata JSON beside it) or checkpoint")
     p.add_argument("--input-size", type=hw, default=spec.DEFAULT_INPUT_SIZE, help="checkpoints only (H or HxW)")
-    p.add_argument("--out", type=Path, default=Path("runs/predict/results.json"), help="COCO results JSON")
-    p.add_argument("--render", type=Path, default=None, metavar="DIR", help="write <DIR>/<image>.png overlays")
+    p.add_argument(
+        "--out", type=Path, default=None,
+        help="COCO results JSON (default runs/predict/results.json); a video: JSON Lines, one frame a line "
+        "(default runs/predict/<video>.jsonl)",
+    )  # fmt: skip
+    p.add_argument(
+        "--render", type=Path, default=None, metavar="DIR|OUT.mp4",
+        help="write <DIR>/<image>.png overlays; a video: the overlay video OUT.mp4 (colours follow track ids)",
+    )  # fmt: skip
+    p.add_argument("--no-smoothing", action="store_true", help="video: raw keypoints (no One Euro filter)")
 
 
 def run_predict(args) -> None:
     from tqdm import tqdm
 
     from personlab.app.predict import image_files, predict, write_results
+    from personlab.app.video import is_video
     from personlab.inference import load_predictor
 
+    if any(is_video(path) for path in args.images):
+        return run_predict_video(args)
     files = image_files(args.images)
     predictor = load_predictor(args.model, args.input_size)
     results = []
@@ -254,10 +277,44 @@ def run_predict(args) -> None:
         predict(predictor, files, args.render), total=len(files), desc="predict", unit="img", disable=None
     ):
         results += found
-    write_results(args.out, results)
+    out = args.out or Path("runs/predict/results.json")
+    write_results(out, results)
     print(
-        f"{len(results)} people in {len(files)} images; wrote {args.out}"
+        f"{len(results)} people in {len(files)} images; wrote {out}"
         + (f" and overlays in {args.render}" if args.render else "")
+    )
+
+
+def run_predict_video(args) -> None:
+    import time
+
+    from tqdm import tqdm
+
+    from personlab.app.predict import predict_video, write_lines
+    from personlab.app.video import VIDEO_SUFFIXES, video_info
+    from personlab.inference import load_predictor
+
+    if len(args.images) != 1:
+        raise ValueError(f"predict takes images or one video, got {len(args.images)} inputs")
+    (video,) = args.images
+    if args.render is not None and args.render.suffix.lower() not in VIDEO_SUFFIXES:
+        raise ValueError(f"--render {args.render}: a video needs a video file to render into (OUT.mp4)")
+    frames = video_info(video).frames
+    predictor = load_predictor(args.model, args.input_size)
+    start = time.perf_counter()
+    records = list(
+        tqdm(
+            predict_video(predictor, video, args.render, smoothing=not args.no_smoothing),
+            total=frames, desc="predict", unit="frame", disable=None,
+        )
+    )  # fmt: skip
+    fps = len(records) / max(time.perf_counter() - start, 1e-9)
+    out = args.out or Path("runs/predict") / f"{video.stem}.jsonl"
+    write_lines(out, records)
+    ids = len({p["track_id"] for r in records for p in r["people"]})
+    print(
+        f"{len(records)} frames, {ids} track ids, {fps:.1f} frames/s; wrote {out}"
+        + (f" and {args.render}" if args.render else "")
     )
 
 
@@ -361,33 +418,22 @@ def run_calibrate(args) -> None:
 
 def report_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", type=Path, default=SHIPPED, help="checkpoint (.json) the artifacts come from")
-    p.add_argument("--artifacts", type=Path, default=Path("artifacts"), help="what `make pipeline` built")
-    p.add_argument("--calibration", type=Path, default=Path("artifacts/calibration"))
+    p.add_argument("--artifacts", type=Path, default=Path("artifacts"), help="what `make pipeline` built (any depth)")
+    p.add_argument("--imported", type=Path, default=None, help="imported Google weights, exported (anchors)")
     p.add_argument("--coco-dir", type=Path, default=COCO_DIR)
     p.add_argument("--weights-dir", type=Path, default=WEIGHTS_DIR, help="Google's anchors")
     p.add_argument("--limit", type=positive, default=None, help="first N val images only (default: all)")
     p.add_argument("--repeats", type=positive, default=50, help="timed invokes per latency (after 5 warm-up)")
     p.add_argument("--jobs", type=positive, default=os.cpu_count() or 1, help="rows measured in parallel processes")
+    p.add_argument("--cache", type=Path, default=Path("artifacts/report_cache.json"), help="measurements by sha256")
     p.add_argument("--out", type=Path, default=Path("reports/quantization"))
     p.add_argument("--readme", type=Path, default=None, help="also rewrite this README's report block")
 
 
 def run_report(args) -> None:
-    import time
+    from personlab.app.report.run import run
 
-    from personlab.app.report import Settings, main_table, measure, write
-
-    start = time.perf_counter()
-    settings = Settings(
-        checkpoint=args.model, artifacts=args.artifacts, calibration=args.calibration, coco_dir=args.coco_dir,
-        weights_dir=args.weights_dir, images=args.limit, repeats=args.repeats,
-    )  # fmt: skip
-    result = measure(settings, start)
-    paths = write(result, args.out, args.readme)
-    print(main_table(result))
-    for goal in result["goals"]:
-        print(f"{'met' if goal['met'] else 'MISSED'}: {goal['goal']}: {goal['measured']}")
-    print(f"wrote {', '.join(str(p) for p in paths)} in {result['wall_s'] / 60:.1f} min")
+    run(args)
 
 
 # ---------------------------------------------------------------------------------------------- render-targets
