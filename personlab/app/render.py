@@ -102,22 +102,29 @@ def render_targets(coco_dir, split: str, image_ids: list[int], input_hw, stride:
 
 
 def draw_predictions(
-    image: np.ndarray, results: list[dict], image_labels: np.ndarray, keypoint_floor: float, min_score: float
+    image: np.ndarray,
+    results: list[dict],
+    image_labels: np.ndarray,
+    keypoint_floor: float,
+    min_score: float,
+    ids: list[int] | None = None,
 ):
     """The image with each person's mask (its own colour), skeleton, confident keypoints and score.
 
-    People scoring under min_score (duplicates, mostly; they take no mask pixels) are left out.
+    People scoring under min_score (duplicates, mostly; they take no mask pixels) are left out. With
+    ids (video track ids, one per result), colours follow the ids and each person is labelled "#id".
     """
+    colour_of = list(range(len(results))) if ids is None else ids
     out = image.astype(np.float32)
     for j in range(len(results)):
         shown = image_labels == j
-        out[shown] = 0.5 * out[shown] + 0.5 * _COLOURS[j % len(_COLOURS)]
+        out[shown] = 0.5 * out[shown] + 0.5 * _COLOURS[colour_of[j] % len(_COLOURS)]
     canvas = Image.fromarray(out.astype(np.uint8))
     draw = ImageDraw.Draw(canvas)
     for j, person in enumerate(results):
         if person["score"] < min_score:
             continue
-        colour = tuple(int(c) for c in _COLOURS[j % len(_COLOURS)])
+        colour = tuple(int(c) for c in _COLOURS[colour_of[j] % len(_COLOURS)])
         kp = np.asarray(person["keypoints"]).reshape(-1, 3)
         sure = kp[:, 2] > keypoint_floor
         for a, b in spec.EDGES:
@@ -127,5 +134,6 @@ def draw_predictions(
             draw.ellipse([x - 3, y - 3, x + 3, y + 3], fill=(255, 255, 255), outline=colour)
         if sure.any():
             x, y = kp[sure, 0].min(), kp[sure, 1].min()
-            draw.text((float(x), float(y) - 12), f"{person['score']:.2f}", fill=(255, 255, 255))
+            label = f"{person['score']:.2f}" if ids is None else f"#{ids[j]} {person['score']:.2f}"
+            draw.text((float(x), float(y) - 12), label, fill=(255, 255, 255))
     return canvas
