@@ -69,10 +69,11 @@ def letterboxed(image: np.ndarray, input_hw: tuple[int, int]) -> tuple[Affine, n
 
 @dataclass(frozen=True)
 class Augmentation:
-    """Random scale (relative to the letterbox fit), random placement/crop, horizontal flip."""
+    """Random scale (relative to the letterbox fit), random placement/crop, horizontal flip, colour."""
 
     scale_range: tuple[float, float] = (0.9, 1.7)
     flip_probability: float = 0.5
+    color_jitter: float = 0.0  # brightness and contrast factors drawn from 1 +- this; 0: off
 
     def sample(self, image_hw: tuple[int, int], input_hw: tuple[int, int], rng: np.random.Generator) -> Affine:
         (h, w), (ih, iw) = image_hw, input_hw
@@ -83,6 +84,15 @@ class Augmentation:
         ty = rng.uniform(min(0.0, ih - scale * h), max(0.0, ih - scale * h))
         flip = rng.random() < self.flip_probability
         return Affine(scale, tx, ty, w if flip else 0)
+
+    def recolor(self, image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Random brightness and contrast of a uint8 RGB image (unchanged, no draw, when off)."""
+        if not self.color_jitter:
+            return image
+        brightness, contrast = rng.uniform(1 - self.color_jitter, 1 + self.color_jitter, 2)
+        mean = image.mean()
+        out = (image.astype(np.float32) - mean) * contrast + mean * brightness
+        return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
 def warp_image(image: np.ndarray, affine: Affine, input_hw: tuple[int, int]) -> np.ndarray:

@@ -49,3 +49,14 @@ def offset_l1(y_true, y_pred):
 
 
 LOSSES = {h.name: binary_crossentropy if h.kind == "probability" else offset_l1 for h in spec.HEADS}
+
+
+def distillation(head: str, y_true, y_pred, teacher):
+    """The head's own loss towards the teacher's output, where the head's labels carry no weight.
+
+    Heatmaps of people with a mask but no keypoint labels, offsets to unlabelled keypoints and
+    crowd regions get the teacher's answer instead of no signal.
+    """
+    channels = y_pred.shape[-1]
+    absent = 1.0 - y_true[..., channels:]
+    return LOSSES[head](tf.concat([tf.stop_gradient(teacher), absent], axis=-1), y_pred)

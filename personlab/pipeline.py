@@ -47,6 +47,8 @@ class TrainingExamples:
             else geometry.letterbox(hw, self.input_hw)
         )
         image, encoded = targets.encode_sample(sample, affine, self.input_hw, self.stride)
+        if self.augmentation:
+            image = self.augmentation.recolor(image, rng)
         return image, pack_targets(encoded)
 
     def __call__(self) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:

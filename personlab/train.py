@@ -19,9 +19,9 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from personlab import checkpoint, pretrained, spec
+from personlab import checkpoint, geometry, pretrained, spec
 from personlab.data import COCO_DIR, CocoPersons
-from personlab.losses import DEFAULT_LOSS_WEIGHTS, LOSSES
+from personlab.losses import DEFAULT_LOSS_WEIGHTS, LOSSES, distillation
 from personlab.model import ModelConfig, build_model
 from personlab.pipeline import TrainingExamples
 
@@ -35,7 +35,7 @@ class TrainConfig:
     init: str = "bodypix"
     coco_dir: str = str(COCO_DIR)
     split: str = "train"
-    input_size: int = 385
+    input_size: tuple[int, int] = (385, 385)  # training crop (height, width), each side stride*k+1
     epochs: int = 40
     batch_size: int = 8
     steps_per_epoch: int | None = None  # default: one pass over the split
@@ -43,7 +43,13 @@ class TrainConfig:
     loss_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_LOSS_WEIGHTS))
     freeze_batchnorm: bool = True
     trainable: str = "heads"  # only the 1x1 "heads" (the trunk keeps its initial weights), or "all" layers
+    holdout: int = 0  # the split's first N images stay out of training (held-back evaluation)
     max_images: int | None = None
+    trunk_lr_scale: float = 1.0  # the trunk's learning rate relative to the heads' (trainable="all")
+    ema_momentum: float | None = None  # save the exponential moving average of the weights (Polyak)
+    distill: dict[str, float] = field(default_factory=dict)  # head -> weight of the pull towards BodyPix
+    scale_range: tuple[float, float] = geometry.Augmentation.scale_range
+    color_jitter: float = 0.0  # brightness and contrast factors drawn from 1 +- this
     seed: int = 0
     distribute: bool = False
 
@@ -54,11 +60,11 @@ class TrainConfig:
 
 
 class SaveCheckpoint(keras.callbacks.Callback):
-    """Writes <out>/checkpoint.{weights.h5,json} after every epoch, with the epoch's losses."""
+    """Writes <out>/checkpoint.{weights.h5,json} of `network` after every epoch, with the epoch's losses."""
 
-    def __init__(self, out: Path, config: TrainConfig, init_note: str):
+    def __init__(self, out: Path, config: TrainConfig, init_note: str, network: keras.Model):
         super().__init__()
-        self.out, self.config, self.init_note = out, config, init_note
+        self.out, self.config, self.init_note, self.network = out, config, init_note, network
 
     def on_epoch_end(self, epoch, logs=None):
         info = {
@@ -67,27 +73,95 @@ class SaveCheckpoint(keras.callbacks.Callback):
             "train": self.config.to_dict(),
             "init": self.init_note,
         }
-        checkpoint.save(self.model, self.config.model, self.out / "checkpoint", info)
+        checkpoint.save(self.network, self.config.model, self.out / "checkpoint", info)
 
 
-def compile_model(config: TrainConfig, total_steps: int) -> tuple[keras.Model, str]:
+HEAD_LAYERS = frozenset(f"{h}_conv" for h in spec.HEAD_NAMES)
+
+
+class TrunkScaledAdam(keras.optimizers.Adam):
+    """Adam whose steps on trunk variables are scaled: the trunk moves slower than the 1x1 heads."""
+
+    def __init__(self, trunk_scale: float, **kwargs):
+        super().__init__(**kwargs)
+        self.trunk_scale = trunk_scale
+
+    def build(self, variables):
+        super().build(variables)
+        self._scales = [1.0 if v.path.split("/")[-2] in HEAD_LAYERS else self.trunk_scale for v in variables]
+
+    def update_step(self, gradient, variable, learning_rate):
+        scale = self._scales[self._get_variable_index(variable)]
+        super().update_step(gradient, variable, learning_rate * scale)
+
+
+class Distilled(keras.Model):
+    """The student, trained with an extra loss towards a frozen teacher where labels are absent."""
+
+    def __init__(self, student: keras.Model, teacher: keras.Model, weights: dict[str, float]):
+        super().__init__(name="distilled")
+        teacher.trainable = False
+        self.student, self.teacher, self.distill_weights = student, teacher, dict(weights)
+        self.built = True  # both networks are built already
+
+    def call(self, images, training=False):
+        return self.student(images, training=training)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        loss = super().compute_loss(x, y, y_pred, sample_weight, training)
+        teacher = self.teacher(x, training=False)
+        pulls = [w * distillation(h, y[h], y_pred[h], teacher[h]) for h, w in self.distill_weights.items()]
+        return loss + tf.add_n(pulls)
+
+
+def make_optimizer(config: TrainConfig, total_steps: int) -> keras.optimizers.Optimizer:
+    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, max(total_steps, 1), alpha=0.05)
+    ema = {"use_ema": True, "ema_momentum": config.ema_momentum} if config.ema_momentum else {}
+    if config.trunk_lr_scale != 1.0:
+        return TrunkScaledAdam(config.trunk_lr_scale, learning_rate=schedule, **ema)
+    return keras.optimizers.Adam(schedule, **ema)
+
+
+def build_network(config: TrainConfig) -> tuple[keras.Model, str]:
+    """The network to train: initial weights loaded, frozen layers marked."""
     model = build_model(config.model)
     note = pretrained.initialize(model, config.model, config.init)
     if config.trainable not in TRAINABLE:
         raise ValueError(f"trainable must be one of {TRAINABLE}, got {config.trainable!r}")
-    head_layers = {f"{h}_conv" for h in spec.HEAD_NAMES}
     for layer in model.layers:
-        if config.trainable == "heads" and layer.name not in head_layers:
+        if config.trainable == "heads" and layer.name not in HEAD_LAYERS:
             layer.trainable = False
         if config.freeze_batchnorm and isinstance(layer, keras.layers.BatchNormalization):
             layer.trainable = False
-    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, max(total_steps, 1), alpha=0.05)
+    return model, note
+
+
+def build_teacher(config: TrainConfig) -> keras.Model:
+    """The imported BodyPix network of the same width, untrained by us."""
+    teacher = build_model(config.model)
+    pretrained.initialize(teacher, config.model, "bodypix")
+    return teacher
+
+
+def compile_model(config: TrainConfig, total_steps: int) -> tuple[keras.Model, keras.Model, str]:
+    """(model to fit, network to save, init note); they differ when distilling."""
+    network, note = build_network(config)
+    unknown = set(config.distill) - set(spec.HEAD_NAMES)
+    if unknown:
+        raise ValueError(f"unknown heads to distill: {sorted(unknown)}; heads are {spec.HEAD_NAMES}")
+    model = Distilled(network, build_teacher(config), config.distill) if config.distill else network
     model.compile(
-        optimizer=keras.optimizers.Adam(schedule),
+        optimizer=make_optimizer(config, total_steps),
         loss=dict(LOSSES),
         loss_weights={h: config.loss_weights.get(h, 0.0) for h in spec.HEAD_NAMES},
     )
-    return model, note
+    return model, network, note
+
+
+def training_ids(dataset: CocoPersons, config: TrainConfig) -> list[int]:
+    """The split's images after the held-back ones (`evaluate --split train --limit N` scores those)."""
+    ids = dataset.image_ids[config.holdout :]
+    return ids[: config.max_images] if config.max_images else ids
 
 
 def train(config: TrainConfig, out: Path | str) -> Path:
@@ -98,14 +172,16 @@ def train(config: TrainConfig, out: Path | str) -> Path:
     if unknown:
         raise ValueError(f"unknown heads in loss weights: {sorted(unknown)}; heads are {spec.HEAD_NAMES}")
     dataset = CocoPersons(config.coco_dir, config.split)
-    ids = dataset.image_ids[: config.max_images] if config.max_images else dataset.image_ids
-    size = (config.input_size, config.input_size)
-    examples = TrainingExamples(dataset, size, config.model.stride, seed=config.seed, image_ids=ids)
+    ids = training_ids(dataset, config)
+    augmentation = geometry.Augmentation(tuple(config.scale_range), color_jitter=config.color_jitter)
+    examples = TrainingExamples(
+        dataset, tuple(config.input_size), config.model.stride, augmentation, seed=config.seed, image_ids=ids
+    )
     steps = config.steps_per_epoch or max(1, len(ids) // config.batch_size)
     keras.utils.set_random_seed(config.seed)
     strategy = tf.distribute.MirroredStrategy() if config.distribute else None
     with strategy.scope() if strategy else contextlib.nullcontext():
-        model, note = compile_model(config, steps * config.epochs)
+        model, network, note = compile_model(config, steps * config.epochs)
     replicas = strategy.num_replicas_in_sync if strategy else 1
     (out / "train_config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
     log.info(
@@ -119,8 +195,9 @@ def train(config: TrainConfig, out: Path | str) -> Path:
         verbose=1 if sys.stdout.isatty() else 2,
         callbacks=[
             keras.callbacks.BackupAndRestore(str(out / "backup")),  # resume after interruption
+            *([keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if config.ema_momentum else []),
             keras.callbacks.CSVLogger(str(out / "losses.csv"), append=True),
-            SaveCheckpoint(out, config, note),
+            SaveCheckpoint(out, config, note, network),
         ],
     )
     log.info(
