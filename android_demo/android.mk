@@ -4,6 +4,8 @@
 #   android-test      pure-Java core (decoder port, metadata, letterbox) + JUnit 4 golden-parity tests, no Android SDK
 #   android-bench     Java decoder timings on the golden frames -> reports/bench/java_decoder.json
 #   android-fixtures  regenerate the golden fixtures from the shipped full-int8 artifact (Python mobile decoder)
+#   android-tracking-fixtures  the Java tracker's golden fixtures (Python tracker on real clips, same artifact)
+#   android-track-bench  Java tracker + One Euro filter time per frame at 5 people -> reports/bench/java_tracker.json
 #   android-assets    copy the model + metadata JSON into android_demo/app/src/main/assets/ for the app
 #
 # Needs only a JDK (javac, java) and JUnit 4; both come from apt when missing.
@@ -12,6 +14,7 @@ ANDROID_DIR      := android_demo
 ANDROID_CORE     := $(ANDROID_DIR)/core
 ANDROID_BUILD    := $(ANDROID_CORE)/build
 ANDROID_GOLDEN   := $(ANDROID_CORE)/src/test/resources/golden
+ANDROID_TRACKING := $(ANDROID_CORE)/src/test/resources/tracking
 ANDROID_ASSETS   := $(ANDROID_DIR)/app/src/main/assets
 ANDROID_ARTS     := artifacts
 ANDROID_MODEL    := personlab_mobilenet_v1_075_513x513
@@ -25,9 +28,11 @@ ANDROID_TESTS    := org.personlab.mobile.core.JsonTest org.personlab.mobile.core
                     org.personlab.mobile.core.EdgeCaseTest org.personlab.mobile.core.FloatHeadsTest \
                     org.personlab.mobile.core.GoldenParityTest \
                     org.personlab.mobile.core.FrameConverterTest org.personlab.mobile.core.ViewTransformTest \
-                    org.personlab.mobile.core.TfliteMetadataTest
+                    org.personlab.mobile.core.TfliteMetadataTest \
+                    org.personlab.mobile.core.TrackerParityTest
 
-.PHONY: android-jdk android-core android-test android-bench android-fixtures android-assets android-clean
+.PHONY: android-jdk android-core android-test android-bench android-fixtures android-assets android-clean \
+	android-tracking-fixtures android-track-bench
 
 # JDK + JUnit 4 from apt when missing (needs root or sudo, and package-index access).
 android-jdk:
@@ -56,6 +61,14 @@ android-fixtures:
 	test -x $(ANDROID_PY) || $(MAKE) setup
 	test -f $(ANDROID_INT8) || $(MAKE) quantize
 	$(ANDROID_PY) $(ANDROID_DIR)/tools/make_golden.py --artifact $(ANDROID_INT8) --out $(ANDROID_GOLDEN)
+
+android-tracking-fixtures:
+	test -x $(ANDROID_PY) || $(MAKE) setup
+	test -f $(ANDROID_INT8) || $(MAKE) quantize
+	$(ANDROID_PY) $(ANDROID_DIR)/tools/make_tracking_golden.py --artifact $(ANDROID_INT8) --out $(ANDROID_TRACKING)
+
+android-track-bench: android-core
+	java -cp $(ANDROID_BUILD)/classes:$(ANDROID_BUILD)/bench-classes org.personlab.mobile.core.TrackerBench $(ANDROID_TRACKING) reports/bench/java_tracker.json 200 50
 
 # full_int8: CPU (XNNPACK) and NNAPI; float16: GPU delegate (the app picks by delegate).
 android-assets:
