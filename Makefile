@@ -25,7 +25,7 @@ SIZE_CALIBRATION := 128
 CALIBRATION_STUDY := random_8 random_32 random_128 stratified_8 stratified_32 stratified_128 stratified_300
 
 .PHONY: setup pipeline artifacts frontier calibration-study train calibrate export quantize evaluate report bench \
-	test lint clean
+	track-bench test lint clean
 
 setup: $(STAMP)
 
@@ -113,8 +113,14 @@ INT8_ARTIFACT := $(ARTIFACTS)/$(notdir $(CHECKPOINT))_513x513_full_int8.tflite
 
 $(INT8_ARTIFACT): $(ARTIFACTS)/.quantize.done
 
-bench: setup $(INT8_ARTIFACT) android-bench
+bench: setup $(INT8_ARTIFACT) android-bench track-bench
 	$(BIN)/personlab bench --model $(INT8_ARTIFACT) --out $(REPORTS)/bench
+
+# Tracking on the real clips of ../shared/videos: track ids against the people in each, identity switches,
+# keypoint jitter raw/smoothed, lag, tracker time per frame at 5 people (Python, Java) and video fps of the
+# long mp4 end to end -> reports/bench/tracking.json and .md. About 2 minutes on 2 cores.
+track-bench: setup $(INT8_ARTIFACT) android-track-bench
+	$(BIN)/personlab track-bench --model $(INT8_ARTIFACT) --out $(REPORTS)/bench
 
 # The suite: ruff, pytest, and the Java core's JUnit tests (android_demo/android.mk).
 test: setup lint android-test

@@ -99,7 +99,6 @@ class Tracker:
         self.ids = np.full(m, _FREE)
         self.yx = np.zeros((m, k, 2))  # the raw keypoints of each track's last person
         self.confident = np.zeros((m, k), bool)
-        self.box = np.zeros((m, 4))
         self.last_seen = np.zeros(m)
         self.filter = OneEuroFilter(m, k, cfg.min_cutoff_hz, cfg.beta, cfg.d_cutoff_hz)
         self.next_id = 0
@@ -120,7 +119,7 @@ class Tracker:
         oks = (np.exp(-d2 / (area[:, None, None] * self.tolerance)) * both).sum(axis=-1) / np.maximum(shared, 1)
         if (shared >= self.cfg.min_keypoints).all():
             return oks
-        iou = box_iou(boxes(yx, confident), self.box[slots])
+        iou = box_iou(boxes(yx, confident), boxes(self.yx[slots], self.confident[slots]))
         return np.where(shared >= self.cfg.min_keypoints, oks, iou)
 
     def update(self, people: Sequence[Person], t: float) -> list[Track]:
@@ -131,12 +130,16 @@ class Tracker:
         """
         cfg = self.cfg
         self.ids[(self.ids != _FREE) & (t - self.last_seen > cfg.max_age_s)] = _FREE
-        chosen = [i for i, p in enumerate(people) if p.score >= cfg.min_person_score]
-        chosen.sort(key=lambda i: -people[i].score)
+        if not people:
+            return []
+        all_scores = np.stack([p.scores for p in people])
+        score = all_scores.mean(axis=1)  # Person.score of each, in one call
+        strong = np.flatnonzero(score >= cfg.min_person_score)
+        chosen = strong[np.argsort(-score[strong], kind="stable")].tolist()  # strongest first
         if not chosen:
             return []
         yx = np.stack([people[i].yx for i in chosen]).astype(np.float64)
-        scores = np.stack([people[i].scores for i in chosen])
+        scores = all_scores[chosen]
         scale = np.array([people[i].scale for i in chosen], np.float64)
         confident = scores > cfg.keypoint_floor
         live = np.flatnonzero(self.ids != _FREE)
@@ -171,7 +174,6 @@ class Tracker:
         tracked = [p for p in range(len(chosen)) if slot_of[p] != _FREE]
         rows = np.array([slot_of[p] for p in tracked])
         self.yx[rows], self.confident[rows] = yx[tracked], confident[tracked]
-        self.box[rows] = boxes(yx[tracked], confident[tracked])
         out = [Track(int(self.ids[slot_of[p]]), chosen[p], smoothed[p], scores[p], float(scale[p])) for p in tracked]
         out.sort(key=lambda track: track.index)
         return out

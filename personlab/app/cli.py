@@ -242,6 +242,37 @@ def run_bench(args) -> None:
     print(markdown(result) + f"wrote {args.out / 'mobile_decoder.json'} and .md")
 
 
+# ---------------------------------------------------------------------------------------------- track-bench
+
+
+def track_bench_arguments(p: argparse.ArgumentParser) -> None:
+    from personlab.app.track_bench import VIDEOS
+
+    p.add_argument("--model", type=Path, required=True, help="a .tflite artifact with tracker settings in its metadata")
+    p.add_argument("--videos", type=Path, default=VIDEOS, help="the folder of the real clips (../shared/videos)")
+    p.add_argument("--repeats", type=positive, default=50)
+    p.add_argument("--threads", type=positive, default=2)
+    p.add_argument("--java", type=Path, default=Path("reports/bench/java_tracker.json"), help="TrackerBench's JSON")
+    p.add_argument("--out", type=Path, default=Path("reports/bench"))
+
+
+def run_track_bench(args) -> None:
+    import json
+
+    from personlab.app.track_bench import bench_tracking, markdown
+    from personlab.files import atomic_write
+
+    if not args.model.is_file():
+        raise FileNotFoundError(f"no artifact {args.model} (make quantize builds it)")
+    result = bench_tracking(args.model, args.videos, args.threads, args.repeats)
+    java = json.loads(args.java.read_text()) if args.java.is_file() else None
+    result["java"] = java
+    args.out.mkdir(parents=True, exist_ok=True)
+    atomic_write(args.out / "tracking.json", (json.dumps(result, indent=2) + "\n").encode())
+    atomic_write(args.out / "tracking.md", markdown(result, java).encode())
+    print(markdown(result, java) + f"wrote {args.out / 'tracking.json'} and .md")
+
+
 # ---------------------------------------------------------------------------------------------- predict
 
 
@@ -478,6 +509,10 @@ COMMANDS: dict[str, Command] = {
     ),
     "bench": Command(
         "mobile decoder and model + decoder time per frame at 0/1/5/15 people", bench_arguments, run_bench
+    ),
+    "track-bench": Command(
+        "tracking on the real clips: ids, switches, jitter, lag, tracker time, video fps", track_bench_arguments,
+        run_track_bench,
     ),
     "predict": Command(
         "images -> COCO results JSON (+ PNG overlays) through the on-device path", predict_arguments, run_predict
