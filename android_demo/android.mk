@@ -6,7 +6,10 @@
 #   android-fixtures  regenerate the golden fixtures from the shipped full-int8 artifact (Python mobile decoder)
 #   android-tracking-fixtures  the Java tracker's golden fixtures (Python tracker on real clips, same artifact)
 #   android-track-bench  Java tracker + One Euro filter time per frame at 5 people -> reports/bench/java_tracker.json
-#   android-assets    copy the model + metadata JSON into android_demo/app/src/main/assets/ for the app
+#   android-assets    copy the shipped models (full int8 for CPU / NNAPI, float16 for GPU, every input size
+#                     built) into android_demo/app/src/main/assets/ for the app
+#   android-device-fixtures  the golden frames as PNG for the on-device test (connectedAndroidTest)
+#   android-apk       ./gradlew assembleDebug (needs the Android SDK: ANDROID_HOME or local.properties)
 #
 # Needs only a JDK (javac, java) and JUnit 4; both come from apt when missing.
 
@@ -28,10 +31,10 @@ ANDROID_TESTS    := org.personlab.mobile.core.JsonTest org.personlab.mobile.core
                     org.personlab.mobile.core.EdgeCaseTest org.personlab.mobile.core.FloatHeadsTest \
                     org.personlab.mobile.core.GoldenParityTest \
                     org.personlab.mobile.core.FrameConverterTest org.personlab.mobile.core.ViewTransformTest \
-                    org.personlab.mobile.core.TfliteMetadataTest \
+                    org.personlab.mobile.core.TfliteMetadataTest org.personlab.mobile.core.AppLogicTest \
                     org.personlab.mobile.core.TrackerParityTest
 
-.PHONY: android-jdk android-core android-test android-bench android-fixtures android-assets android-clean \
+.PHONY: android-jdk android-core android-test android-bench android-fixtures android-assets android-device-fixtures android-apk android-clean \
 	android-tracking-fixtures android-track-bench
 
 # JDK + JUnit 4 from apt when missing (needs root or sudo, and package-index access).
@@ -70,13 +73,22 @@ android-tracking-fixtures:
 android-track-bench: android-core
 	java -cp $(ANDROID_BUILD)/classes:$(ANDROID_BUILD)/bench-classes org.personlab.mobile.core.TrackerBench $(ANDROID_TRACKING) reports/bench/java_tracker.json 200 50
 
-# full_int8: CPU (XNNPACK) and NNAPI; float16: GPU delegate (the app picks by delegate).
+# full_int8: CPU (XNNPACK) and NNAPI; float16: GPU (the app picks by backend). The app reads each model's
+# embedded metadata; the JSON files travel along for people reading the assets.
 android-assets:
 	test -f $(ANDROID_INT8) || $(MAKE) quantize
 	test -f $(ANDROID_FP16) || $(MAKE) export
 	mkdir -p $(ANDROID_ASSETS)
-	cp $(ANDROID_INT8) $(ANDROID_INT8:.tflite=.json) $(ANDROID_FP16) $(ANDROID_FP16:.tflite=.json) $(ANDROID_ASSETS)/
+	for f in $(ANDROID_ARTS)/personlab_*_full_int8.tflite $(ANDROID_ARTS)/personlab_*_float16.tflite; do \
+		cp $$f $${f%.tflite}.json $(ANDROID_ASSETS)/ || exit 1; done
 	@ls -l $(ANDROID_ASSETS)
+
+android-device-fixtures:
+	test -x $(ANDROID_PY) || $(MAKE) setup
+	$(ANDROID_PY) $(ANDROID_DIR)/tools/make_device_fixtures.py
+
+android-apk: android-assets
+	cd $(ANDROID_DIR) && ./gradlew assembleDebug
 
 android-clean:
 	rm -rf $(ANDROID_BUILD) $(ANDROID_DIR)/app/build $(ANDROID_DIR)/build $(ANDROID_DIR)/.gradle

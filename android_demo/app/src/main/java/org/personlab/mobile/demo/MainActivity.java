@@ -1,146 +1,297 @@
 package org.personlab.mobile.demo;
 
 import android.Manifest;
+import android.app.AlertDialog;
 import android.content.pm.PackageManager;
-import android.graphics.Bitmap;
 import android.graphics.Color;
-import android.graphics.Matrix;
+import android.os.Build;
 import android.os.Bundle;
-import android.os.SystemClock;
 import android.util.Log;
 import android.util.Size;
 import android.view.Gravity;
 import android.view.ViewGroup;
+import android.view.WindowManager;
 import android.widget.Button;
 import android.widget.FrameLayout;
 import android.widget.LinearLayout;
+import android.widget.SeekBar;
+import android.widget.TextView;
 import androidx.annotation.NonNull;
 import androidx.appcompat.app.AppCompatActivity;
 import androidx.camera.core.CameraSelector;
 import androidx.camera.core.ImageAnalysis;
 import androidx.camera.core.ImageProxy;
 import androidx.camera.core.Preview;
+import androidx.camera.core.UseCaseGroup;
+import androidx.camera.core.ViewPort;
+import androidx.camera.core.resolutionselector.ResolutionSelector;
+import androidx.camera.core.resolutionselector.ResolutionStrategy;
 import androidx.camera.lifecycle.ProcessCameraProvider;
 import androidx.camera.view.PreviewView;
 import androidx.core.app.ActivityCompat;
 import androidx.core.content.ContextCompat;
 import com.google.common.util.concurrent.ListenableFuture;
+import java.io.IOException;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+import org.personlab.mobile.core.Backend;
+import org.personlab.mobile.core.Decoder;
+import org.personlab.mobile.core.FrameGeometry;
+import org.personlab.mobile.core.ModelCatalog;
+import org.personlab.mobile.core.OverlayFrame;
+import org.personlab.mobile.core.PersonColours;
+import org.personlab.mobile.core.StageTimes;
+import org.personlab.mobile.core.ViewTransform;
 
 /**
- * CameraX preview + analysis: each analysis frame is made upright, letterboxed into the model input,
- * run through LiteRT on the chosen backend (CPU/XNNPACK, GPU delegate, NNAPI) and decoded by the
- * core module; the overlay draws the people. Buttons cycle the backend, CPU threads and camera.
+ * The shell around core: CameraX preview + analysis bound in one UseCaseGroup with the PreviewView's
+ * ViewPort (the analysed crop is what is shown), a LiteRT backend with fallback to the CPU, controls
+ * (model size, backend, threads, thresholds, camera), and lifecycle (camera and model released in
+ * onPause, screen kept on). Everything that is not an Android call is in core and tested there.
  */
 public final class MainActivity extends AppCompatActivity {
     private static final String TAG = "PersonLab";
     private static final int CAMERA_REQUEST = 1;
     private static final int[] THREADS = {1, 2, 4};
+    private static final long STATUS_EVERY_NANOS = 250_000_000L;
+    private static final int FRAMES = 3; // overlay frames in flight: analyzer, pending, shown
 
     private PreviewView previewView;
     private OverlayView overlay;
+    private Button sizeButton;
     private Button backendButton;
     private Button threadsButton;
+    private TextView thresholdLabel;
+    private ModelCatalog catalog;
+    private List<String> sizes;
+    private List<Backend> backends;
+    private ProcessCameraProvider provider;
     private final ExecutorService analyzer = Executors.newSingleThreadExecutor();
 
-    // touched on the analyzer thread only
-    private PoseEstimator estimator;
-    private volatile PoseEstimator.Backend backend = PoseEstimator.Backend.CPU;
+    // settings: written on the UI thread, read on the analyzer thread
+    private volatile int sizeIndex;
+    private volatile Backend wanted = Backend.CPU;
     private volatile int threadIndex = 1;
     private volatile boolean front;
-    private long lastFrame;
-    private double fps;
+    private volatile double minPersonScore = -1; // < 0: the model's default
+    private volatile boolean rebuild = true;
+
+    // analyzer thread only
+    private PoseEstimator estimator;
+    private boolean failed; // the last build failed: wait for a settings change, do not retry per frame
+    private final StageTimes times = new StageTimes();
+    private long lastStatus;
+    private String timesText = "";
+    private int[] ids = new int[0];
+    private int[] colours = new int[0];
+    private ViewTransform view;
+    private FrameGeometry viewGeometry;
+    private int viewW;
+    private int viewH;
+    private boolean viewFront;
+
+    // frames handed between the threads without allocating
+    private final ArrayBlockingQueue<OverlayFrame> free = new ArrayBlockingQueue<>(FRAMES);
+    private final AtomicReference<OverlayFrame> pending = new AtomicReference<>();
+    private final Runnable showPending = this::showPending;
 
     @Override
     protected void onCreate(Bundle savedInstanceState) {
         super.onCreate(savedInstanceState);
+        getWindow().addFlags(WindowManager.LayoutParams.FLAG_KEEP_SCREEN_ON);
+        for (int i = 0; i < FRAMES; i++) {
+            free.add(new OverlayFrame());
+        }
+        try {
+            String[] assets = getAssets().list("");
+            catalog = new ModelCatalog(assets == null ? new String[0] : assets);
+        } catch (IOException err) {
+            catalog = new ModelCatalog(new String[0]);
+        }
+        sizes = catalog.sizes();
+        backends = Backend.offered(Build.VERSION.SDK_INT);
+        buildViews();
+        if (sizes.isEmpty()) {
+            overlay.setBackendStatus("no models in the assets: run `make android-assets` and rebuild");
+        }
+    }
+
+    private void buildViews() {
         FrameLayout root = new FrameLayout(this);
         previewView = new PreviewView(this);
         previewView.setScaleType(PreviewView.ScaleType.FILL_CENTER);
         previewView.setImplementationMode(PreviewView.ImplementationMode.COMPATIBLE);
         overlay = new OverlayView(this);
-        root.addView(previewView, new FrameLayout.LayoutParams(ViewGroup.LayoutParams.MATCH_PARENT, ViewGroup.LayoutParams.MATCH_PARENT));
+        ViewGroup.LayoutParams fill = new FrameLayout.LayoutParams(ViewGroup.LayoutParams.MATCH_PARENT, ViewGroup.LayoutParams.MATCH_PARENT);
+        root.addView(previewView, fill);
         root.addView(overlay, new FrameLayout.LayoutParams(ViewGroup.LayoutParams.MATCH_PARENT, ViewGroup.LayoutParams.MATCH_PARENT));
         LinearLayout bar = new LinearLayout(this);
-        bar.setOrientation(LinearLayout.HORIZONTAL);
+        bar.setOrientation(LinearLayout.VERTICAL);
         bar.setBackgroundColor(0x80000000);
-        backendButton = new Button(this);
-        threadsButton = new Button(this);
-        Button cameraButton = new Button(this);
-        cameraButton.setText("Flip camera");
-        bar.addView(backendButton);
-        bar.addView(threadsButton);
-        bar.addView(cameraButton);
+        LinearLayout buttons = new LinearLayout(this);
+        sizeButton = button(buttons, v -> {
+            sizeIndex = (sizeIndex + 1) % Math.max(sizes.size(), 1);
+            settingsChanged();
+        });
+        backendButton = button(buttons, v -> {
+            wanted = backends.get((backends.indexOf(wanted) + 1) % backends.size());
+            settingsChanged();
+        });
+        threadsButton = button(buttons, v -> {
+            threadIndex = (threadIndex + 1) % THREADS.length;
+            settingsChanged();
+        });
+        button(buttons, v -> {
+            front = !front;
+            startCamera();
+        }).setText("Flip camera");
+        bar.addView(buttons);
+        thresholdLabel = new TextView(this);
+        thresholdLabel.setTextColor(Color.WHITE);
+        bar.addView(thresholdLabel);
+        SeekBar threshold = new SeekBar(this);
+        threshold.setMax(50); // min person score 0.00 .. 0.50
+        threshold.setOnSeekBarChangeListener(new SeekBar.OnSeekBarChangeListener() {
+            @Override
+            public void onProgressChanged(SeekBar s, int progress, boolean fromUser) {
+                if (fromUser) {
+                    minPersonScore = progress / 100.0;
+                    showThreshold();
+                }
+            }
+
+            @Override
+            public void onStartTrackingTouch(SeekBar s) {
+            }
+
+            @Override
+            public void onStopTrackingTouch(SeekBar s) {
+            }
+        });
+        bar.addView(threshold);
         FrameLayout.LayoutParams barParams = new FrameLayout.LayoutParams(ViewGroup.LayoutParams.MATCH_PARENT, ViewGroup.LayoutParams.WRAP_CONTENT);
         barParams.gravity = Gravity.BOTTOM;
         root.addView(bar, barParams);
         root.setBackgroundColor(Color.BLACK);
         setContentView(root);
         updateButtons();
+        showThreshold();
+    }
 
-        backendButton.setOnClickListener(v -> {
-            PoseEstimator.Backend[] all = PoseEstimator.Backend.values();
-            backend = all[(backend.ordinal() + 1) % all.length];
-            updateButtons();
-            analyzer.execute(this::closeEstimator); // rebuilt on the next frame
-        });
-        threadsButton.setOnClickListener(v -> {
-            threadIndex = (threadIndex + 1) % THREADS.length;
-            updateButtons();
-            analyzer.execute(this::closeEstimator);
-        });
-        cameraButton.setOnClickListener(v -> {
-            front = !front;
-            startCamera();
-        });
+    private Button button(LinearLayout row, android.view.View.OnClickListener click) {
+        Button b = new Button(this);
+        b.setOnClickListener(click);
+        row.addView(b);
+        return b;
+    }
 
-        if (ContextCompat.checkSelfPermission(this, Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED) {
-            startCamera();
-        } else {
-            ActivityCompat.requestPermissions(this, new String[] {Manifest.permission.CAMERA}, CAMERA_REQUEST);
-        }
+    private void settingsChanged() {
+        updateButtons();
+        rebuild = true;
     }
 
     private void updateButtons() {
-        backendButton.setText(backend.name());
+        sizeButton.setText(sizes.isEmpty() ? "no model" : sizes.get(sizeIndex));
+        backendButton.setText(wanted.label);
         threadsButton.setText(THREADS[threadIndex] + " threads");
-        threadsButton.setEnabled(backend != PoseEstimator.Backend.GPU);
+        threadsButton.setEnabled(wanted.usesThreads());
+    }
+
+    private void showThreshold() {
+        double v = minPersonScore;
+        thresholdLabel.setText(v < 0 ? "min person score: model default" : String.format(Locale.ROOT, "min person score %.2f", v));
+    }
+
+    @Override
+    protected void onResume() {
+        super.onResume();
+        if (ContextCompat.checkSelfPermission(this, Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED) {
+            previewView.post(this::startCamera); // the ViewPort exists once the view is laid out
+        } else if (ActivityCompat.shouldShowRequestPermissionRationale(this, Manifest.permission.CAMERA)) {
+            new AlertDialog.Builder(this)
+                    .setTitle("Camera")
+                    .setMessage("PersonLab finds people and their poses in the camera picture, on this phone; nothing leaves it.")
+                    .setPositiveButton("Continue", (d, w) -> requestCamera())
+                    .setNegativeButton("Not now", (d, w) -> overlay.setBackendStatus("no camera permission"))
+                    .show();
+        } else {
+            requestCamera();
+        }
+    }
+
+    private void requestCamera() {
+        ActivityCompat.requestPermissions(this, new String[] {Manifest.permission.CAMERA}, CAMERA_REQUEST);
     }
 
     @Override
     public void onRequestPermissionsResult(int requestCode, @NonNull String[] permissions, @NonNull int[] results) {
         super.onRequestPermissionsResult(requestCode, permissions, results);
         if (requestCode == CAMERA_REQUEST && results.length > 0 && results[0] == PackageManager.PERMISSION_GRANTED) {
-            startCamera();
+            previewView.post(this::startCamera);
         } else {
-            overlay.showStatus("camera permission denied");
+            overlay.setBackendStatus("no camera permission: allow it in the app's settings to see poses");
         }
+    }
+
+    @Override
+    protected void onPause() {
+        super.onPause();
+        if (provider != null) {
+            provider.unbindAll();
+        }
+        analyzer.execute(this::closeEstimator); // the model and its delegate go with the camera
+        OverlayFrame shown = overlay.clear();
+        if (shown != null) {
+            free.offer(shown);
+        }
+    }
+
+    @Override
+    protected void onDestroy() {
+        super.onDestroy();
+        analyzer.shutdown();
     }
 
     private void startCamera() {
         ListenableFuture<ProcessCameraProvider> future = ProcessCameraProvider.getInstance(this);
         future.addListener(() -> {
             try {
-                ProcessCameraProvider provider = future.get();
+                provider = future.get();
+                ViewPort viewPort = previewView.getViewPort();
+                if (viewPort == null || isFinishing()) {
+                    return;
+                }
                 Preview preview = new Preview.Builder().build();
                 preview.setSurfaceProvider(previewView.getSurfaceProvider());
                 ImageAnalysis analysis = new ImageAnalysis.Builder()
-                        .setTargetResolution(new Size(480, 640))
+                        .setResolutionSelector(new ResolutionSelector.Builder()
+                                .setResolutionStrategy(new ResolutionStrategy(new Size(640, 480),
+                                        ResolutionStrategy.FALLBACK_RULE_CLOSEST_HIGHER_THEN_LOWER))
+                                .build())
                         .setBackpressureStrategy(ImageAnalysis.STRATEGY_KEEP_ONLY_LATEST)
-                        .setOutputImageFormat(ImageAnalysis.OUTPUT_IMAGE_FORMAT_RGBA_8888)
+                        .setOutputImageFormat(ImageAnalysis.OUTPUT_IMAGE_FORMAT_YUV_420_888)
                         .build();
                 analysis.setAnalyzer(analyzer, this::analyze);
+                UseCaseGroup group = new UseCaseGroup.Builder()
+                        .addUseCase(preview)
+                        .addUseCase(analysis)
+                        .setViewPort(viewPort)
+                        .build();
                 CameraSelector selector = front ? CameraSelector.DEFAULT_FRONT_CAMERA : CameraSelector.DEFAULT_BACK_CAMERA;
                 provider.unbindAll();
-                provider.bindToLifecycle(this, selector, preview, analysis);
+                provider.bindToLifecycle(this, selector, group);
             } catch (Exception err) {
                 Log.e(TAG, "camera", err);
-                overlay.showStatus("camera failed: " + err.getMessage());
+                overlay.setBackendStatus("camera failed: " + err.getMessage());
             }
         }, ContextCompat.getMainExecutor(this));
     }
+
+    // ---------------------------------------------------------------- analyzer thread
 
     private void closeEstimator() {
         if (estimator != null) {
@@ -149,57 +300,127 @@ public final class MainActivity extends AppCompatActivity {
         }
     }
 
-    /** Analyzer thread. */
-    private void analyze(@NonNull ImageProxy image) {
+    /** The wanted model and backend; the CPU when another backend fails. One message, kept on screen. */
+    private void ensureEstimator() {
+        if (!rebuild && (estimator != null || failed)) {
+            return;
+        }
+        rebuild = false;
+        failed = false;
+        closeEstimator();
+        if (sizes.isEmpty()) {
+            failed = true;
+            return;
+        }
+        String size = sizes.get(sizeIndex % sizes.size());
+        Backend backend = wanted;
+        int threads = THREADS[threadIndex];
+        String status;
         try {
-            if (estimator == null) {
+            estimator = new PoseEstimator(this, catalog.pick(backend, size), backend, threads);
+            status = label(estimator);
+        } catch (Throwable err) { // GPU / NNAPI delegates fail with errors as well as exceptions
+            Log.e(TAG, "backend " + backend, err);
+            status = backend.label + " failed (" + err.getMessage() + ")";
+            if (backend != Backend.CPU) {
                 try {
-                    estimator = new PoseEstimator(this, backend, THREADS[threadIndex]);
-                } catch (Exception err) { // e.g. no GPU delegate support, or a missing asset
-                    Log.e(TAG, "backend " + backend, err);
-                    final String why = backend + " failed: " + err.getMessage();
-                    runOnUiThread(() -> overlay.showStatus(why));
-                    if (backend != PoseEstimator.Backend.CPU) {
-                        backend = PoseEstimator.Backend.CPU;
-                        runOnUiThread(this::updateButtons);
-                    }
-                    return;
+                    estimator = new PoseEstimator(this, catalog.pick(Backend.CPU, size), Backend.CPU, threads);
+                    status += ": running " + label(estimator);
+                } catch (Throwable cpuErr) {
+                    Log.e(TAG, "backend CPU", cpuErr);
+                    status += "; CPU failed too (" + cpuErr.getMessage() + ")";
                 }
             }
-            Bitmap frame = image.toBitmap();
-            int rotation = image.getImageInfo().getRotationDegrees();
-            if (rotation != 0) {
-                Matrix m = new Matrix();
-                m.postRotate(rotation);
-                frame = Bitmap.createBitmap(frame, 0, 0, frame.getWidth(), frame.getHeight(), m, true);
+            failed = estimator == null;
+        }
+        final String shown = status;
+        runOnUiThread(() -> overlay.setBackendStatus(shown));
+    }
+
+    private static String label(PoseEstimator e) {
+        return e.backend.label + (e.backend.usesThreads() ? " x" + e.threads : "") + "  " + e.model.size() + " " + e.model.variant;
+    }
+
+    private void analyze(@NonNull ImageProxy image) {
+        try {
+            ensureEstimator();
+            if (estimator == null) {
+                return;
             }
-            PoseEstimator.Frame out = estimator.process(frame);
-            long now = SystemClock.elapsedRealtime();
-            if (lastFrame > 0) {
-                double instant = 1000.0 / Math.max(1, now - lastFrame);
-                fps = fps == 0 ? instant : 0.9 * fps + 0.1 * instant;
+            double threshold = minPersonScore;
+            if (threshold >= 0) {
+                estimator.config.minPersonScore = threshold;
             }
-            lastFrame = now;
-            final String status = String.format(Locale.ROOT,
-                    "%s%s  %.1f FPS\ninference %d ms  decode %d ms\n%d people",
-                    estimator.backend, estimator.backend == PoseEstimator.Backend.GPU ? "" : " x" + estimator.threads,
-                    fps, out.inferenceMs, out.decodeMs, out.result.people.size());
-            final org.personlab.mobile.core.Metadata metadata = estimator.metadata;
-            final boolean mirrored = front;
-            runOnUiThread(() -> overlay.show(out, metadata, status, mirrored));
+            Decoder.Result result = estimator.process(image);
+            long now = System.nanoTime();
+            times.add(estimator.preprocessNanos, estimator.inferenceNanos, estimator.decodeNanos, now);
+            if (now - lastStatus > STATUS_EVERY_NANOS) {
+                timesText = result.people.size() + " people  " + times;
+                lastStatus = now;
+            }
+            OverlayFrame f = free.poll();
+            if (f == null) { // the UI is behind: drop this frame's drawing
+                return;
+            }
+            f.fill(result, viewTransform(estimator), estimator.metadata.edges, colours(result), estimator.config.keypointFloor);
+            f.status = timesText;
+            OverlayFrame stale = pending.getAndSet(f);
+            if (stale != null) {
+                free.offer(stale);
+            }
+            overlay.post(showPending);
         } catch (RuntimeException err) {
             Log.e(TAG, "frame", err);
             final String why = "error: " + err.getMessage();
-            runOnUiThread(() -> overlay.showStatus(why));
+            failed = true;
+            closeEstimator();
+            runOnUiThread(() -> overlay.setBackendStatus(why));
         } finally {
             image.close();
         }
     }
 
-    @Override
-    protected void onDestroy() {
-        super.onDestroy();
-        analyzer.execute(this::closeEstimator);
-        analyzer.shutdown();
+    /** Model input -> overlay view, rebuilt only when the frame geometry, the view or the camera changes. */
+    private ViewTransform viewTransform(PoseEstimator e) {
+        FrameGeometry g = e.geometry();
+        int w = overlay.getWidth();
+        int h = overlay.getHeight();
+        if (view == null || g != viewGeometry || w != viewW || h != viewH || front != viewFront) {
+            view = ViewTransform.of(e.letterbox(), g.uprightW, g.uprightH, w, h, front);
+            viewGeometry = g;
+            viewW = w;
+            viewH = h;
+            viewFront = front;
+        }
+        return view;
+    }
+
+    /**
+     * Person colours by id. Without a tracker in core the id is the person's index in the frame (colours
+     * follow score order); a tracker's ids slot in here.
+     */
+    private int[] colours(Decoder.Result result) {
+        int n = result.people.size();
+        if (ids.length < n) {
+            ids = new int[n];
+            colours = new int[n];
+        }
+        for (int p = 0; p < n; p++) {
+            ids[p] = p;
+        }
+        PersonColours.fill(ids, n, colours);
+        return colours;
+    }
+
+    // ---------------------------------------------------------------- UI thread
+
+    private void showPending() {
+        OverlayFrame f = pending.getAndSet(null);
+        if (f != null) {
+            OverlayFrame previous = overlay.show(f);
+            if (previous != null) {
+                free.offer(previous);
+            }
+        }
     }
 }

@@ -77,14 +77,19 @@ public final class FrameGeometry {
         return rotation == 0 || rotation == 180;
     }
 
+    /** Whether this is the geometry of these values (the app keeps one while the camera's stay the same). */
+    public boolean is(int frameW, int frameH, int cropLeft, int cropTop, int cropW, int cropH, int rotation) {
+        return this.frameW == frameW && this.frameH == frameH && this.cropLeft == cropLeft && this.cropTop == cropTop
+                && this.cropW == cropW && this.cropH == cropH && this.rotation == rotation;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof FrameGeometry)) {
             return false;
         }
         FrameGeometry g = (FrameGeometry) o;
-        return frameW == g.frameW && frameH == g.frameH && cropLeft == g.cropLeft && cropTop == g.cropTop
-                && cropW == g.cropW && cropH == g.cropH && rotation == g.rotation;
+        return is(g.frameW, g.frameH, g.cropLeft, g.cropTop, g.cropW, g.cropH, g.rotation);
     }
 
     @Override

@@ -1,0 +1,74 @@
+package org.personlab.mobile.core;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The artifacts shipped in the app's assets, by name (personlab_<backbone>_<H>x<W>_<variant>.tflite):
+ * which input sizes there are and which file a backend runs at a size (its variant, see
+ * {@link Backend#variant}).
+ */
+public final class ModelCatalog {
+    private static final Pattern NAME = Pattern.compile("personlab_(.+)_(\\d+)x(\\d+)_([a-z0-9_]+)\\.tflite");
+
+    /** One artifact file. */
+    public static final class Model {
+        public final String file;
+        public final String backbone;
+        public final int inputH;
+        public final int inputW;
+        public final String variant;
+
+        Model(String file, String backbone, int inputH, int inputW, String variant) {
+            this.file = file;
+            this.backbone = backbone;
+            this.inputH = inputH;
+            this.inputW = inputW;
+            this.variant = variant;
+        }
+
+        public String size() {
+            return inputH + "x" + inputW;
+        }
+    }
+
+    private final List<Model> models = new ArrayList<>();
+
+    /** From the asset file names (others are ignored). */
+    public ModelCatalog(String[] files) {
+        for (String f : files) {
+            Matcher m = NAME.matcher(f);
+            if (m.matches()) {
+                models.add(new Model(f, m.group(1), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)), m.group(4)));
+            }
+        }
+    }
+
+    /** The input sizes ("HxW") some model ships at, sorted. */
+    public List<String> sizes() {
+        List<String> out = new ArrayList<>();
+        for (Model m : models) {
+            if (!out.contains(m.size())) {
+                out.add(m.size());
+            }
+        }
+        Collections.sort(out);
+        return out;
+    }
+
+    /** The model a backend runs at a size; MetadataException naming what to ship when there is none. */
+    public Model pick(Backend backend, String size) {
+        for (Model m : models) {
+            if (m.size().equals(size) && m.variant.equals(backend.variant)) {
+                return m;
+            }
+        }
+        throw new MetadataException(String.format(Locale.ROOT,
+                "no %s model at %s in the assets (the %s backend runs the %s variant): run `make android-assets`",
+                backend.variant, size, backend.label, backend.variant));
+    }
+}
