@@ -10,7 +10,6 @@ import android.graphics.BitmapFactory;
 import android.util.Log;
 import androidx.test.ext.junit.runners.AndroidJUnit4;
 import androidx.test.platform.app.InstrumentationRegistry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +28,7 @@ import org.personlab.mobile.core.Json;
 import org.personlab.mobile.core.Metadata;
 import org.personlab.mobile.core.ModelCatalog;
 import org.personlab.mobile.core.Person;
+import org.personlab.mobile.core.Streams;
 
 /**
  * The golden COCO frames through the app's own path on a device: PNG -> FrameConverter (must give the
@@ -44,13 +44,7 @@ public class GoldenFramesTest {
 
     private static byte[] read(AssetManager assets, String name) throws IOException {
         try (InputStream in = assets.open(name)) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                out.write(buf, 0, n);
-            }
-            return out.toByteArray();
+            return Streams.readAll(in);
         }
     }
 

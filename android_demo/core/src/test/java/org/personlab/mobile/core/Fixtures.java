@@ -1,6 +1,5 @@
 package org.personlab.mobile.core;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -23,13 +22,7 @@ final class Fixtures {
             if (in == null) {
                 throw new IllegalStateException("missing fixture " + path + " (make android-fixtures)");
             }
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                out.write(buf, 0, n);
-            }
-            return out.toByteArray();
+            return Streams.readAll(in);
         } catch (IOException err) {
             throw new IllegalStateException(err);
         }
