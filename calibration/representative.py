@@ -7,6 +7,7 @@ the images we report on would flatter the quantized models.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -136,7 +137,24 @@ def load(directory: Path | str) -> tuple[np.ndarray, dict]:
         raise FileNotFoundError(
             f"calibration directory {directory} has no images.npy + manifest.json (run personlab calibrate)"
         )
-    images = np.load(directory / "images.npy")
-    if images.ndim != 4 or len(images) == 0:
+    try:
+        images = np.load(directory / "images.npy", allow_pickle=False)
+    except (OSError, ValueError) as err:
+        raise ValueError(f"calibration images {directory / 'images.npy'} are not a readable .npy: {err}") from err
+    if images.ndim != 4 or images.shape[-1] != 3 or images.dtype != np.uint8:
+        raise ValueError(
+            f"calibration images {directory / 'images.npy'} are {images.dtype} {images.shape}, need uint8 (N, H, W, 3)"
+        )
+    if len(images) == 0:
         raise ValueError(f"calibration set {directory} is empty")
-    return images, json.loads((directory / "manifest.json").read_text())
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text())
+    except (OSError, ValueError) as err:
+        raise ValueError(f"calibration manifest {directory / 'manifest.json'} is not readable JSON: {err}") from err
+    fields = [f.name for f in dataclasses.fields(Manifest)]
+    if not isinstance(manifest, dict) or not set(fields) <= set(manifest):
+        raise ValueError(f"calibration manifest {directory / 'manifest.json'} lacks fields of {fields}")
+    if len(manifest["image_ids"]) != len(images):
+        listed = len(manifest["image_ids"])
+        raise ValueError(f"calibration set {directory}: {len(images)} images, the manifest lists {listed}")
+    return images, manifest

@@ -17,7 +17,7 @@ from ai_edge_litert import schema_py_generated as schema
 from ai_edge_litert.interpreter import Interpreter
 
 from personlab import spec
-from personlab.files import atomic_write
+from personlab.files import atomic_write_all
 
 if TYPE_CHECKING:
     from personlab.model import ModelConfig
@@ -96,6 +96,11 @@ def write_artifact(out_dir: Path | str, name: str, tflite_bytes: bytes, metadata
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / name
-    atomic_write(path, embed(tflite_bytes, metadata))
-    atomic_write(path.with_suffix(".json"), (json.dumps(metadata, indent=2) + "\n").encode())
+    # The model last: a reader that finds it finds its metadata (a new model never pairs with old metadata).
+    atomic_write_all(
+        {
+            path: embed(tflite_bytes, metadata),
+            path.with_suffix(".json"): (json.dumps(metadata, indent=2) + "\n").encode(),
+        }
+    )
     return path

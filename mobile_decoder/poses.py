@@ -99,6 +99,9 @@ def find_candidates(v: Votes, input_hw: tuple[int, int], cfg: Settings) -> tuple
             other = padded[neighbour[i]]
             peak &= density > other if (dy, dx) < (0, 0) else density >= other
     peak = np.flatnonzero(peak)
+    # Bounded work: the centroid below is (peaks x votes of a type); only the densest max_candidates
+    # peaks are refined (kept in raster order). A real frame has far fewer; a hostile one can have thousands.
+    peak = np.sort(peak[np.argsort(-density[peak], kind="stable")[: cfg.max_candidates]])
     pk = cells[peak] // (mh * mw)
     py, px = (cells[peak] // mw) % mh - 1, cells[peak] % mw - 1
     # centroid of the same-type votes in the +-2 sigma box (re-centred), then the Gaussian vote mass there

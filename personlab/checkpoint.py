@@ -45,20 +45,45 @@ def save(model: keras.Model, config: ModelConfig, path: Path | str, info: dict |
     return meta
 
 
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be read as one; the message names the file."""
+
+
 def read_info(path: Path | str) -> dict:
+    """The checkpoint's json: {"model": {backbone, alpha, stride}, "weights_sha256", provenance...}."""
     meta = Path(f"{stem_of(path)}.json")
     if not meta.is_file():
         raise FileNotFoundError(f"checkpoint not found: {meta}")
-    return json.loads(meta.read_text())
+    try:
+        info = json.loads(meta.read_text())
+    except (OSError, ValueError) as err:
+        raise CheckpointError(f"checkpoint {meta} is not readable JSON: {err}") from err
+    model = info.get("model") if isinstance(info, dict) else None
+    if not isinstance(model, dict) or not {"backbone", "alpha", "stride"} <= set(model):
+        raise CheckpointError(f"checkpoint {meta} has no 'model' object with backbone, alpha and stride")
+    return info
 
 
 def load(path: Path | str, input_hw: tuple[int, int] | None = None) -> tuple[keras.Model, ModelConfig]:
-    """Rebuild the model from `<stem>.json` and load `<stem>.weights.h5`."""
+    """Rebuild the model from `<stem>.json` and load `<stem>.weights.h5`, checked against the json's sha256."""
     from personlab.model import ModelConfig, build_model
 
-    config = ModelConfig(**read_info(path)["model"])
+    info = read_info(path)
+    try:
+        config = ModelConfig(**info["model"])
+    except (TypeError, ValueError) as err:
+        raise CheckpointError(f"checkpoint {stem_of(path)}.json: {err}") from err
+    weights = Path(f"{stem_of(path)}.weights.h5")
+    if not weights.is_file():
+        raise FileNotFoundError(f"checkpoint weights not found: {weights}")
+    if info.get("weights_sha256") not in (None, sha256(weights)):
+        raise CheckpointError(f"checkpoint weights {weights} do not match the sha256 in its json (changed or corrupt)")
     model = build_model(config, input_hw)
-    model.load_weights(f"{stem_of(path)}.weights.h5")
+    try:
+        model.load_weights(weights)
+    except (OSError, ValueError, KeyError) as err:  # h5py / Keras: corrupt file or another architecture
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise CheckpointError(f"checkpoint weights {weights} do not fit {config.tag}: {first}") from err
     return model, config
 
 

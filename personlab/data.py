@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,13 +67,94 @@ class Sample:
         return (self.keypoints[..., 2] > 0).any(axis=1)
 
 
+#: The most pixels an image may have (a 12-megapixel phone photo has 12M): larger ones are refused
+#: before decoding, so a hostile header cannot make us allocate gigabytes.
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+def to_rgb8(im: Image.Image) -> np.ndarray:
+    """(h, w, 3) uint8 RGB of any Pillow mode: 16- and 32-bit integer images are scaled down, not clipped.
+
+    Pillow's convert("RGB") clips a 16-bit grey value of 40000 to 255, so such an image would read
+    as white; here it reads as 40000 / 257 (what an 8-bit export of the same picture holds).
+    """
+    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        values = np.asarray(im, dtype=np.float64)
+        top = 65535.0 if im.mode.startswith("I;16") or values.max(initial=0) <= 65535 else float(values.max())
+        grey = np.clip(np.rint(values * (255.0 / top)), 0, 255).astype(np.uint8)
+        return np.repeat(grey[..., None], 3, axis=-1)
+    if im.mode == "F":
+        raise DataError("floating-point images (mode F) have no defined 0..255 range; convert to 8-bit first")
+    return np.asarray(im.convert("RGB"))
+
+
 def read_rgb(path: Path) -> np.ndarray:
-    """An image file as (h, w, 3) uint8 RGB; DataError naming the file if it is missing or corrupt."""
+    """An image file as (h, w, 3) uint8 RGB; DataError naming the file if it is missing, corrupt, too
+    large or of a mode without a defined 8-bit rendering."""
     try:
         with Image.open(path) as im:
-            return np.asarray(im.convert("RGB"))
-    except (OSError, ValueError) as err:
+            if im.width * im.height > MAX_IMAGE_PIXELS:
+                raise DataError(f"{im.width}x{im.height} is more than {MAX_IMAGE_PIXELS:,} pixels")
+            return to_rgb8(im)
+    except DataError as err:
         raise DataError(f"cannot read image {path}: {err}") from err
+    except (OSError, ValueError, Image.DecompressionBombError) as err:
+        raise DataError(f"cannot read image {path}: {err}") from err
+
+
+def _finite(values, n: int | None = None) -> bool:
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return array.ndim == 1 and (n is None or array.size == n) and bool(np.isfinite(array).all())
+
+
+def check_coco(doc, path: Path) -> None:
+    """DataError naming the file and the first bad entry: the schema and values every reader relies on
+    (pycocotools trusts them: a NaN area, say, silently rescales every OKS of that person)."""
+
+    def bad(what: str):
+        return DataError(f"{path}: {what}")
+
+    if not isinstance(doc, dict):
+        raise bad(f"a COCO annotations file is a JSON object, got {type(doc).__name__}")
+    for key in ("images", "annotations", "categories"):
+        if not isinstance(doc.get(key), list):
+            raise bad(f"no '{key}' list")
+    ids = set()
+    for i, im in enumerate(doc["images"]):
+        if not isinstance(im, dict) or not all(k in im for k in ("id", "file_name", "height", "width")):
+            raise bad(f"images[{i}] lacks one of id, file_name, height, width")
+        if not all(isinstance(im[k], int) and im[k] > 0 for k in ("height", "width")) or not isinstance(im["id"], int):
+            raise bad(f"images[{i}] (id {im['id']!r}): id, height and width must be integers, sides > 0")
+        if im["id"] in ids:
+            raise bad(f"images[{i}]: duplicate image id {im['id']}")
+        ids.add(im["id"])
+    k = 3 * spec.NUM_KEYPOINTS
+    for i, ann in enumerate(doc["annotations"]):
+        where = f"annotations[{i}] (id {ann.get('id')!r})" if isinstance(ann, dict) else f"annotations[{i}]"
+        if not isinstance(ann, dict) or not all(key in ann for key in ("id", "image_id", "category_id")):
+            raise bad(f"{where} lacks one of id, image_id, category_id")
+        if ann["image_id"] not in ids:
+            raise bad(f"{where}: image_id {ann['image_id']!r} is not among the images")
+        if "keypoints" in ann and not _finite(ann["keypoints"], k):
+            raise bad(f"{where}: keypoints must be {k} finite numbers (x, y, v per keypoint)")
+        if "area" in ann and not (_finite([ann["area"]]) and ann["area"] >= 0):
+            raise bad(f"{where}: area {ann['area']!r} must be a finite number >= 0")
+        if "bbox" in ann and not _finite(ann["bbox"], 4):
+            raise bad(f"{where}: bbox must be 4 finite numbers")
+        if ann.get("iscrowd", 0) not in (0, 1):
+            raise bad(f"{where}: iscrowd must be 0 or 1")
+
+
+def read_coco_json(path: Path) -> dict:
+    try:
+        doc = json.loads(path.read_bytes())
+    except (OSError, ValueError) as err:
+        raise DataError(f"cannot read COCO annotations {path}: {err}") from err
+    check_coco(doc, path)
+    return doc
 
 
 class CocoPersons:
@@ -95,8 +177,11 @@ class CocoPersons:
                 raise DataError(f"no annotations file {self.files.annotations}")
             if images is None or not self.files.images.is_dir():
                 raise DataError(f"image folder {images} is missing (annotations {self.files.annotations})")
+        doc = read_coco_json(self.files.annotations)
         with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints progress chatter
-            self.coco = COCO(str(self.files.annotations))
+            self.coco = COCO()
+            self.coco.dataset = doc
+            self.coco.createIndex()
         self.image_ids: list[int] = sorted(self.coco.getImgIds())
 
     def __len__(self) -> int:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 import mobile_decoder
-from personlab import geometry
+from personlab import geometry, spec
 from personlab.data import COCO_DIR, CocoPersons
 from personlab.runtime import LiteRTPredictor
 
@@ -82,7 +83,39 @@ def bench_decoder(
         "model_only": model,
         "import_mobile_decoder_s": import_seconds(),
         "frames": rows,
+        "worst_case": [worst_case(hw) for hw in WORST_CASE_SIZES],
     }
+
+
+#: Hostile outputs are decoded at the shipped size and at a 720p camera frame (the largest we ship).
+WORST_CASE_SIZES = ((513, 513), (721, 1281))
+
+
+def hostile_outputs(input_hw: tuple[int, int], seed: int = 0) -> tuple[dict[str, np.ndarray], dict]:
+    """Float outputs no trained model makes: every keypoint and person probability 1 everywhere, offsets
+    uniform in +-the input size (every cell votes, candidates everywhere, every pixel on a mask)."""
+    metadata = spec.float_metadata(spec.DEFAULT_STRIDE, input_hw, "hostile")
+    rng = np.random.default_rng(seed)
+    grid, limit = spec.grid_shape(*input_hw, spec.DEFAULT_STRIDE), float(max(input_hw))
+    outputs = {
+        h.name: np.ones((1, *grid, h.channels), np.float32)
+        if h.kind == "probability"
+        else rng.uniform(-limit, limit, (1, *grid, h.channels)).astype(np.float32)
+        for h in spec.HEADS
+    }
+    return outputs, metadata
+
+
+def worst_case(input_hw: tuple[int, int], repeats: int = 3) -> dict:
+    """Time and peak Python memory (tracemalloc) of one decode of hostile outputs: what a frame can cost."""
+    outputs, metadata = hostile_outputs(input_hw)
+    heads = mobile_decoder.Heads.from_outputs(outputs, metadata)
+    tracemalloc.start()
+    people, _ = mobile_decoder.decode(heads)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    timing = timings_ms(lambda: mobile_decoder.decode(heads), repeats, warmup=0)
+    return {"input_size": list(input_hw), "people": len(people), "peak_mb": peak / 1e6, "decoder": timing}
 
 
 def markdown(result: dict) -> str:
@@ -99,5 +132,17 @@ def markdown(result: dict) -> str:
         lines.append(
             f"| {r['people']} | {d['median_ms']:.2f} | {d['p90_ms']:.2f} | {d['median_ms'] / model:.1f}x "
             f"| {e['median_ms']:.2f} | {e['p90_ms']:.2f} |"
+        )
+    lines += [
+        "",
+        "Worst case: hostile outputs (every probability 1, random offsets up to the input size), one decode:",
+        "",
+        "| input | people | decoder median (ms) | peak Python memory (MB) |",
+        "|---|---|---|---|",
+    ]
+    for w in result["worst_case"]:
+        lines.append(
+            f"| {w['input_size'][0]}x{w['input_size'][1]} | {w['people']} | {w['decoder']['median_ms']:.0f} "
+            f"| {w['peak_mb']:.0f} |"
         )
     return "\n".join(lines) + "\n"

@@ -12,12 +12,12 @@ import logging
 import os
 import sys
 import traceback
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from personlab import spec
+from personlab.app.quiet import quiet_libraries
 from personlab.checkpoint import SHIPPED
 from personlab.data import COCO_DIR, WEIGHTS_DIR, DataError
 
@@ -537,11 +537,18 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line (the usage stays in --help)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser with every subcommand listed and only `command`'s arguments built."""
-    parser = argparse.ArgumentParser(prog="personlab", description=__doc__.splitlines()[0])
+    parser = Parser(prog="personlab", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logs, library logs and tracebacks")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name, cmd in COMMANDS.items():
         p = sub.add_parser(name, help=cmd.help, description=cmd.help)
         if name == command:
@@ -550,16 +557,25 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def quiet_libraries(verbose: bool) -> None:
-    """TensorFlow, absl and LiteRT print C++ and Python start-up logs; keep them out unless -v."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if verbose else "3")
-    if not verbose:
-        os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
-        os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
-        for name in ("tensorflow", "absl", "h5py", "matplotlib", "PIL"):
-            logging.getLogger(name).setLevel(logging.ERROR)
-        warnings.filterwarnings("ignore", category=UserWarning, module=r"(tensorflow|keras|tf_keras|onnx2tf)")
-        warnings.filterwarnings("ignore", category=DeprecationWarning)
+#: Arguments that name something we write: checked before any long work starts.
+OUTPUTS = ("out", "render", "export_checkpoint", "readme", "cache")
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Every output path must be creatable: no existing part of it may be a file where a folder is needed."""
+    for name in OUTPUTS:
+        path = getattr(args, name, None)
+        if path is None:
+            continue
+        if name == "out" and args.command == "predict" and Path(path).is_dir():
+            raise IsADirectoryError(f"--out {path} is a folder: predict writes one results file")
+        for parent in Path(path).absolute().parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise NotADirectoryError(f"--{name.replace('_', '-')} {path}: {parent} is a file, not a folder")
+                if not os.access(parent, os.W_OK):
+                    raise PermissionError(f"--{name.replace('_', '-')} {path}: {parent} is not writable")
+                break
 
 
 #: What a user's bad input raises: the CLI turns these into exit 2 and one line.
@@ -570,11 +586,15 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if a in COMMANDS), None)
     quiet_libraries(verbose=bool({"-v", "--verbose"} & set(argv[: argv.index(command) if command else None])))
-    args = build_parser(command).parse_args(argv)
+    try:
+        args = build_parser(command).parse_args(argv)
+    except SystemExit as done:  # --help (0) or a bad argument (2, its line already printed)
+        return int(done.code or 0)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
     )
     try:
+        check_outputs(args)
         args.run(args)
     except USER_ERRORS as err:
         if args.verbose:

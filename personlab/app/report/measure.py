@@ -107,7 +107,10 @@ def coco_metrics(row: Row, coco_dir: str, ids: list[int]) -> dict[str, dict]:
 
 
 def _quiet_worker() -> None:
-    os.environ.update(TQDM_DISABLE="1", TF_CPP_MIN_LOG_LEVEL="3", OMP_NUM_THREADS="1")
+    from personlab.app.quiet import quiet_libraries
+
+    os.environ.update(TQDM_DISABLE="1", OMP_NUM_THREADS="1")
+    quiet_libraries(verbose=False)
 
 
 def all_metrics(rows: list[Row], p: Protocol, ids: list[int], cache: Cache, jobs: int) -> Iterator[tuple[Row, dict]]:
