@@ -25,7 +25,7 @@ BN_EPSILON = 1e-3
 @dataclass(frozen=True)
 class ModelConfig:
     backbone: str = "mobilenet_v1"
-    alpha: float = 0.5
+    alpha: float = 0.75  # the shipped model's width
     stride: int = spec.DEFAULT_STRIDE
 
     def __post_init__(self):
