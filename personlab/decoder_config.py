@@ -50,7 +50,12 @@ class TrackerConfig:
     """Video tracking and keypoint smoothing (mobile_decoder.tracking and the Java core's Tracker).
 
     Travels in every artifact's metadata ("tracker"). Chosen on the clips of ../shared/videos (never
-    on COCO val); `make track-bench` measures them (reports/bench/tracking.md).
+    on COCO val) with the shipped full-int8 artifact, `make track-bench` (reports/bench/tracking.md):
+    the walking pair, the four seated people and the lone walker of the GIFs get exactly 2, 4 and 1
+    ids at min_similarity 0.05, 0.2 and 0.3 (0.5 splits the walker entering the frame: 3 ids).
+    Smoothing, classroom jitter raw / smoothed and lag on the walking pair (frames), over a grid of
+    min_cutoff_hz x beta: 1.0 x 1.0 2.78x / 0.75; 0.5 x 3 3.06x / 0.60; 0.3 x 3 3.40x / 0.60 (chosen);
+    0.3 x 10 2.55x / 0.35; 0.3 x 0 (a plain low-pass) 6.0x / >= 4 frames (the lag search's limit).
     """
 
     min_person_score: float = 0.1  # weaker people (duplicates; they own no mask pixels) are not tracked

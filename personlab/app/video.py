@@ -97,13 +97,15 @@ class VideoWriter:
         self.stream.pix_fmt = "yuv420p"
         self.stream.thread_type = "AUTO"
         self.av = av
+        self.frames = 0
 
     def write(self, rgb: np.ndarray) -> None:
         h, w = rgb.shape[:2]
-        if not self.stream.width:
+        if not self.frames:
             self.stream.width, self.stream.height = w - w % 2, h - h % 2  # yuv420p needs even sides
         frame = self.av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb[: self.stream.height, : self.stream.width]))
         self.container.mux(self.stream.encode(frame))
+        self.frames += 1
 
     def close(self) -> None:
         self.container.mux(self.stream.encode())
