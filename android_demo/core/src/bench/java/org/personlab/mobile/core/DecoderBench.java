@@ -15,8 +15,10 @@ import java.util.Map;
 
 /**
  * Times the Java decoder (one {@link Decoder}, {@link Decoder#decode} on prepared {@link Heads}) per golden
- * frame on the JVM: median and p90 over {@code runs} timed runs after {@code warmup} untimed passes, and the
- * bytes the decoding thread allocates per decode after warm-up (the JVM's per-thread allocation counter).
+ * frame on the JVM: wall-clock median and p90 and thread-CPU median over {@code runs} timed runs after
+ * {@code warmup} untimed passes (CPU time is what a shared, loaded machine distorts least), the bytes the
+ * decoding thread allocates per decode after warm-up (the JVM's per-thread allocation counter), and the
+ * frame preprocessing (a 640x480 camera frame, YUV_420_888 turned 90 degrees or RGBA, into the model input).
  * Prints a table and writes a JSON report. Not part of the app: a JVM-only tool (com.sun.management).
  *
  *   java -cp core/build/classes:core/build/bench-classes org.personlab.mobile.core.DecoderBench GOLDEN_DIR OUT_JSON [runs] [warmup]
@@ -57,7 +59,8 @@ public final class DecoderBench {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().getId();
         List<String> rows = new ArrayList<>();
-        System.out.printf("%-10s %7s %11s %11s %11s %16s%n", "image_id", "people", "median_ms", "p90_ms", "mean_ms", "bytes_per_decode");
+        System.out.printf("%-10s %7s %11s %11s %11s %12s %16s%n", "image_id", "people", "median_ms", "p90_ms", "mean_ms",
+                "cpu_median", "bytes_per_decode");
         for (int f = 0; f < ids.size(); f++) {
             Heads heads = inputs.get(f);
             int people = decoder.decode(heads, cfg).people.size();
@@ -67,24 +70,31 @@ public final class DecoderBench {
             }
             long allocated = (threads.getThreadAllocatedBytes(thread) - before) / runs;
             double[] ms = new double[runs];
+            double[] cpu = new double[runs];
             for (int i = 0; i < runs; i++) {
+                long c0 = threads.getCurrentThreadCpuTime();
                 long t0 = System.nanoTime();
                 decoder.decode(heads, cfg);
                 ms[i] = (System.nanoTime() - t0) / 1e6;
+                cpu[i] = (threads.getCurrentThreadCpuTime() - c0) / 1e6;
             }
             double[] s = ms.clone();
             Arrays.sort(s);
+            Arrays.sort(cpu);
             double median = percentile(s, 50);
             double p90 = percentile(s, 90);
+            double cpuMedian = percentile(cpu, 50);
             double mean = 0;
             for (double v : ms) {
                 mean += v / ms.length;
             }
-            System.out.printf("%-10d %7d %11.3f %11.3f %11.3f %16d%n", ids.get(f), people, median, p90, mean, allocated);
+            System.out.printf("%-10d %7d %11.3f %11.3f %11.3f %12.3f %16d%n", ids.get(f), people, median, p90, mean, cpuMedian, allocated);
             rows.add(String.format(Locale.ROOT,
-                    "    {\"image_id\": %d, \"people\": %d, \"median_ms\": %.4f, \"p90_ms\": %.4f, \"mean_ms\": %.4f, \"allocated_bytes_per_decode\": %d}",
-                    ids.get(f), people, median, p90, mean, allocated));
+                    "    {\"image_id\": %d, \"people\": %d, \"median_ms\": %.4f, \"p90_ms\": %.4f, \"mean_ms\": %.4f, "
+                            + "\"cpu_median_ms\": %.4f, \"allocated_bytes_per_decode\": %d}",
+                    ids.get(f), people, median, p90, mean, cpuMedian, allocated));
         }
+        String preprocessing = preprocessing(meta, threads, runs);
         File parent = out.getAbsoluteFile().getParentFile();
         if (parent != null && !parent.isDirectory() && !parent.mkdirs()) {
             throw new IOException("cannot create " + parent);
@@ -99,10 +109,64 @@ public final class DecoderBench {
             w.println("  \"warmup\": " + warmup + ",");
             w.println("  \"frames\": [");
             w.println(String.join(",\n", rows));
-            w.println("  ]");
+            w.println("  ],");
+            w.println("  \"preprocessing\": " + preprocessing);
             w.println("}");
         }
         System.out.println("wrote " + out);
+    }
+
+    /** FrameConverter on a 640x480 camera frame into the model input: median wall ms and bytes allocated per frame. */
+    private static String preprocessing(Metadata meta, com.sun.management.ThreadMXBean threads, int runs) {
+        int w = 640;
+        int h = 480;
+        byte[] y = new byte[w * h];
+        byte[] u = new byte[w * h / 2];
+        byte[] v = new byte[w * h / 2];
+        byte[] rgba = new byte[4 * w * h];
+        for (int i = 0; i < y.length; i++) { // any picture: the work does not depend on it
+            y[i] = (byte) (i * 7);
+            rgba[4 * i] = (byte) i;
+            rgba[4 * i + 1] = (byte) (i >> 3);
+            rgba[4 * i + 2] = (byte) (i >> 6);
+        }
+        for (int i = 0; i < u.length; i++) {
+            u[i] = (byte) (i * 3);
+            v[i] = (byte) (i * 5);
+        }
+        FrameConverter converter = new FrameConverter(meta.inputH, meta.inputW);
+        FrameGeometry portrait = FrameGeometry.full(w, h, 90);
+        FrameGeometry landscape = FrameGeometry.full(w, h, 0);
+        long thread = Thread.currentThread().getId();
+        StringBuilder json = new StringBuilder("{");
+        for (int kind = 0; kind < 2; kind++) {
+            double[] ms = new double[runs];
+            for (int i = 0; i < runs + 20; i++) { // 20 warm-up conversions
+                long t0 = System.nanoTime();
+                if (kind == 0) {
+                    converter.convertYuv(y, w, 1, u, v, w, 2, portrait); // interleaved chroma, as most phones
+                } else {
+                    converter.convertRgba(rgba, 4 * w, 4, landscape);
+                }
+                if (i >= 20) {
+                    ms[i - 20] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
+            long before = threads.getThreadAllocatedBytes(thread);
+            if (kind == 0) {
+                converter.convertYuv(y, w, 1, u, v, w, 2, portrait);
+            } else {
+                converter.convertRgba(rgba, 4 * w, 4, landscape);
+            }
+            long allocated = threads.getThreadAllocatedBytes(thread) - before;
+            Arrays.sort(ms);
+            String name = kind == 0 ? "yuv_640x480_rot90" : "rgba_640x480";
+            System.out.printf("preprocessing %s -> %dx%d: median %.3f ms, p90 %.3f ms, %d bytes allocated per frame%n", name,
+                    meta.inputW, meta.inputH, percentile(ms, 50), percentile(ms, 90), allocated);
+            json.append(String.format(Locale.ROOT, "%s\"%s\": {\"median_ms\": %.4f, \"p90_ms\": %.4f, \"allocated_bytes\": %d}",
+                    kind == 0 ? "" : ", ", name, percentile(ms, 50), percentile(ms, 90), allocated));
+        }
+        return json.append("}").toString();
     }
 
     private static String read(File f) throws IOException {

@@ -30,6 +30,7 @@ public final class FrameConverter {
     private byte[] srcU;
     private byte[] srcV;
     private boolean yuv;
+    private int[] upright = new int[0];
 
     public FrameConverter(int inputH, int inputW) {
         this.inputH = inputH;
@@ -141,12 +142,36 @@ public final class FrameConverter {
         return i < 0 ? 0 : (i < n ? i : n - 1);
     }
 
+    /** The crop, upright, as 0xRRGGBB per pixel: each source pixel decoded once, not once per tap. */
+    private void uprightPixels() {
+        int w = geometry.uprightW;
+        int h = geometry.uprightH;
+        if (upright.length < w * h) {
+            upright = new int[w * h];
+        }
+        for (int v = 0, o = 0; v < h; v++) {
+            int rowOff = vOff[v];
+            int rowChroma = vChroma[v];
+            for (int u = 0; u < w; u++, o++) {
+                int at = uOff[u] + rowOff;
+                if (yuv) {
+                    int c = uChroma[u] + rowChroma;
+                    upright[o] = yuvToRgb(src[at] & 0xFF, (srcU[c] & 0xFF) - 128, (srcV[c] & 0xFF) - 128);
+                } else {
+                    upright[o] = (src[at] & 0xFF) << 16 | (src[at + 1] & 0xFF) << 8 | (src[at + 2] & 0xFF);
+                }
+            }
+        }
+    }
+
     private void sample() {
+        uprightPixels();
+        int w = geometry.uprightW;
         int o = 0;
         for (int y = 0; y < inputH; y++) {
             boolean row = rowIn[y];
-            int v0 = rowV0[y];
-            int v1 = rowV1[y];
+            int r0 = rowV0[y] * w;
+            int r1 = rowV1[y] * w; // < 0: no second row
             double dy = rowDy[y];
             for (int x = 0; x < inputW; x++, o += 3) {
                 if (!row || !colIn[x]) {
@@ -158,15 +183,15 @@ public final class FrameConverter {
                 int u0 = colU0[x];
                 int u1 = colU1[x];
                 double dx = colDx[x];
-                int p00 = pixel(u0, v0);
-                int p01 = pixel(u1, v0);
-                int p10 = v1 >= 0 ? pixel(u0, v1) : 0;
-                int p11 = v1 >= 0 ? pixel(u1, v1) : 0;
+                int p00 = upright[r0 + u0];
+                int p01 = upright[r0 + u1];
+                int p10 = r1 >= 0 ? upright[r1 + u0] : 0;
+                int p11 = r1 >= 0 ? upright[r1 + u1] : 0;
                 for (int c = 0, shift = 16; c < 3; c++, shift -= 8) {
                     int a = (p00 >> shift) & 0xFF;
                     double top = a + (((p01 >> shift) & 0xFF) - a) * dx;
                     double bottom = top;
-                    if (v1 >= 0) {
+                    if (r1 >= 0) {
                         int b = (p10 >> shift) & 0xFF;
                         bottom = b + (((p11 >> shift) & 0xFF) - b) * dx;
                     }
@@ -174,16 +199,6 @@ public final class FrameConverter {
                 }
             }
         }
-    }
-
-    /** 0xRRGGBB of upright pixel (u, v). */
-    private int pixel(int u, int v) {
-        int at = uOff[u] + vOff[v];
-        if (!yuv) {
-            return (src[at] & 0xFF) << 16 | (src[at + 1] & 0xFF) << 8 | (src[at + 2] & 0xFF);
-        }
-        int c = uChroma[u] + vChroma[v];
-        return yuvToRgb(src[at] & 0xFF, (srcU[c] & 0xFF) - 128, (srcV[c] & 0xFF) - 128);
     }
 
     /** BT.601 full-range (JFIF) decode, 16-bit fixed point, clamped: 0xRRGGBB. */

@@ -27,6 +27,7 @@ final class Grouping {
     private final double[] off = new double[2];
     // keypoint scores
     private final int[] hits;
+    private final double[] acc = new double[8]; // NpMath.sparseSum scratch
     private final double[] terms;
     // recovery
     private final double[] anchorY;
@@ -234,7 +235,7 @@ final class Grouping {
                     m++;
                 }
             }
-            out[j] = Heads.clip(NpMath.sparseSum(hits, terms, m, v.width), 0.0, 1.0);
+            out[j] = Heads.clip(NpMath.sparseSum(hits, terms, m, v.width, acc), 0.0, 1.0);
         }
     }
 

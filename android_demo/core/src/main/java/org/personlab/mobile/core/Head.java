@@ -22,6 +22,7 @@ public final class Head {
     final float zeroPointF;
     public final int kind;
     final double limit;
+    private final float[] table; // integer heads: read()'s value of each raw byte (index raw & 0xFF)
 
     Head(String name, byte[] bytes, boolean unsigned, float[] floats, int rawChannels, int[] order, double scale,
             int zeroPoint, int kind, double limit) {
@@ -37,6 +38,15 @@ public final class Head {
         this.zeroPointF = (float) zeroPoint;
         this.kind = kind;
         this.limit = limit;
+        if (bytes != null) {
+            table = new float[256];
+            for (int b = 0; b < 256; b++) {
+                int raw = unsigned ? b : (byte) b;
+                table[b] = sanitise(((float) raw - zeroPointF) * scaleF);
+            }
+        } else {
+            table = null;
+        }
     }
 
     public int channels() {
@@ -59,16 +69,15 @@ public final class Head {
     /** The sanitised float32 value of our channel {@code channel} at flat grid node {@code node}. */
     public float read(int node, int channel) {
         int index = node * rawChannels + order[channel];
-        float v;
         if (bytes != null) {
-            int raw = unsigned ? (bytes[index] & 0xFF) : bytes[index];
-            v = ((float) raw - zeroPointF) * scaleF;
-        } else {
-            v = floats[index];
-            if (v != v) {
-                v = 0.0f;
-            }
+            return table[bytes[index] & 0xFF];
         }
+        float v = floats[index];
+        return sanitise(v != v ? 0.0f : v);
+    }
+
+    /** Clipped to +-limit (offsets) or to [0, 1] (probabilities; logits through the sigmoid first). */
+    private float sanitise(float v) {
         if (kind == OFFSET) {
             return clip(v, -limit, limit);
         }

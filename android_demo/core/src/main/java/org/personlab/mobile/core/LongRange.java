@@ -41,6 +41,9 @@ final class LongRange {
                 double sy = 0.0;
                 double sx = 0.0;
                 for (int c = 0; c < 4; c++) {
+                    if (wt[c] == 0.0) { // adds an exact zero (grid nodes have one corner of weight 1)
+                        continue;
+                    }
                     sy += wt[c] * (nodeY[c] + (double) longOffsets.read(nodes[c], j));
                     sx += wt[c] * (nodeX[c] + (double) longOffsets.read(nodes[c], j + k));
                 }

@@ -23,12 +23,16 @@ final class MaskLabels {
     private final double[] predX;
     private final int[] nodeBest;
     private final double[] rowTmp;
+    private final float[] cellMax;
+    /** Rounding in the bilinear blend moves a value by far less than this. */
+    private static final double OFF_MARGIN = 1e-6;
     private final int[] corner = new int[4];
     private final double[] cw = new double[4];
     private final double[] w = new double[4];
     private final double[] hyp;
     private double threshold;
     private int[] labels = new int[0];
+    private int[] pixels = new int[0]; // the mask pixels above the threshold, row-major
     private int[] takers = new int[0];
     private double[] dist = new double[0]; // (nodes, takers)
     private Axis ay;
@@ -36,22 +40,33 @@ final class MaskLabels {
     int mh;
     int mw;
 
-    /** Bilinear resampling of one grid axis to mask pixels: per pixel its lower node and weight. */
+    /**
+     * One axis of the mask grid against the output grid, per mask pixel: its lower node and weight for
+     * resampling the segmentation (masks.upsample_axis), and its corner node and fraction as
+     * Heads.corners computes them for the pixel's input position.
+     */
     private static final class Axis {
         final int nOut;
         final int cell;
         final int[] lo;
         final double[] wHi;
+        final int[] corner;
+        final double[] fraction;
 
         Axis(int nOut, int cell, int stride, int nGrid) {
             this.nOut = nOut;
             this.cell = cell;
             lo = new int[nOut];
             wHi = new double[nOut];
+            corner = new int[nOut];
+            fraction = new double[nOut];
             for (int i = 0; i < nOut; i++) {
                 double g = Heads.clip((double) (i * cell) / stride, 0.0, nGrid - 1);
                 lo[i] = Math.min((int) g, nGrid - 2);
                 wHi[i] = g - lo[i];
+                double c = Heads.clip((i * (double) cell) / stride, 0.0, nGrid - 1);
+                corner[i] = Math.min((int) c, nGrid - 2);
+                fraction[i] = c - corner[i];
             }
         }
     }
@@ -69,6 +84,7 @@ final class MaskLabels {
         predX = new double[nodes * k];
         nodeBest = new int[nodes];
         rowTmp = new double[gw];
+        cellMax = new float[nodes];
         hyp = new double[k];
     }
 
@@ -77,6 +93,7 @@ final class MaskLabels {
         mw = (heads.inputW - 1) / cell + 1;
         if (labels.length != mh * mw) {
             labels = new int[mh * mw];
+            pixels = new int[mh * mw];
         }
         if (ay == null || ay.nOut != mh || ay.cell != cell) {
             ay = new Axis(mh, cell, heads.stride, heads.gh);
@@ -112,20 +129,33 @@ final class MaskLabels {
         heads.segmentation.dense(nodes, seg);
         // the nodes at the corners of the pixels on the mask (on_mask = Ay @ seg @ Ax.T > threshold)
         Arrays.fill(used, false);
-        boolean anyPixel = false;
+        for (int g = 0; g + gw + 1 < nodes; g++) { // cell (y, x) at g = y * gw + x: the largest of its 4 nodes
+            cellMax[g] = Math.max(Math.max(seg[g], seg[g + 1]), Math.max(seg[g + gw], seg[g + gw + 1]));
+        }
+        double surelyOff = threshold - OFF_MARGIN;
+        int np = 0;
         for (int i = 0; i < mh; i++) {
-            interpolateRow(i, gw);
+            int band = ay.lo[i] * gw;
+            boolean interpolated = false;
             for (int j = 0; j < mw; j++) {
+                if (cellMax[band + ax.lo[j]] < surelyOff) { // a blend of values below it stays below the threshold
+                    continue;
+                }
+                if (!interpolated) {
+                    interpolateRow(i, gw);
+                    interpolated = true;
+                }
                 if (on(j)) {
-                    heads.corners(i * (double) cell, j * (double) cell, corner, cw, 0);
-                    for (int c = 0; c < 4; c++) {
-                        used[corner[c]] = true;
-                    }
-                    anyPixel = true;
+                    int base = ay.corner[i] * gw + ax.corner[j];
+                    used[base] = true;
+                    used[base + 1] = true;
+                    used[base + gw] = true;
+                    used[base + gw + 1] = true;
+                    pixels[np++] = i * mw + j;
                 }
             }
         }
-        if (!anyPixel) {
+        if (np == 0) {
             return labels;
         }
         int u = 0;
@@ -140,15 +170,11 @@ final class MaskLabels {
         longRange.predict(heads, nodeY, nodeX, u, cfg.maskRefineSteps, predY, predX);
         distances(people, t, u, cfg.keypointFloor);
         double limit = cfg.maskDistance;
-        for (int i = 0; i < mh; i++) {
-            interpolateRow(i, gw);
-            for (int j = 0; j < mw; j++) {
-                if (on(j)) {
-                    int best = nearest(heads, i * (double) cell, j * (double) cell, t);
-                    if (pixelDistance(best, t) <= limit) {
-                        labels[i * mw + j] = takers[best];
-                    }
-                }
+        for (int q = 0; q < np; q++) {
+            int pixel = pixels[q];
+            int best = nearest(gw, pixel / mw, pixel % mw, t);
+            if (pixelDistance(best, t) <= limit) {
+                labels[pixel] = takers[best];
             }
         }
         return labels;
@@ -198,9 +224,19 @@ final class MaskLabels {
         }
     }
 
-    /** The taker nearest to pixel (y, x); leaves its 4 corners' rows of dist and their weights in corner / w. */
-    private int nearest(Heads heads, double y, double x, int t) {
-        heads.corners(y, x, corner, cw, 0);
+    /** The taker nearest to mask pixel (i, j); leaves its 4 corners' rows of dist and their weights in corner / w. */
+    private int nearest(int gw, int i, int j, int t) {
+        int base = ay.corner[i] * gw + ax.corner[j];
+        double fy = ay.fraction[i];
+        double fx = ax.fraction[j];
+        corner[0] = base;
+        corner[1] = base + 1;
+        corner[2] = base + gw;
+        corner[3] = base + gw + 1;
+        cw[0] = (1 - fy) * (1 - fx);
+        cw[1] = (1 - fy) * fx;
+        cw[2] = fy * (1 - fx);
+        cw[3] = fy * fx;
         double den = 0.0;
         for (int c = 0; c < 4; c++) {
             w[c] = (double) seg[corner[c]] * cw[c];

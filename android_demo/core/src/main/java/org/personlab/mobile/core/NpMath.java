@@ -48,12 +48,13 @@ final class NpMath {
      * np.add.reduce of a length-n float64 array that is zero except at the ascending positions
      * pos[0..m) holding val[0..m): the same accumulators and pairwise blocks as {@link #sum}, so the
      * same result, in O(m + log n) instead of O(n) (adding an exact zero leaves a partial sum unchanged).
+     * {@code acc}: the caller's 8 accumulators (scratch, so nothing is allocated).
      */
-    static double sparseSum(int[] pos, double[] val, int m, int n) {
-        return 0.0 + sparsePairwise(pos, val, 0, m, 0, n);
+    static double sparseSum(int[] pos, double[] val, int m, int n, double[] acc) {
+        return 0.0 + sparsePairwise(pos, val, 0, m, 0, n, acc);
     }
 
-    private static double sparsePairwise(int[] pos, double[] val, int lo, int hi, int off, int n) {
+    private static double sparsePairwise(int[] pos, double[] val, int lo, int hi, int off, int n, double[] r) {
         if (lo == hi) {
             return 0.0;
         }
@@ -64,23 +65,13 @@ final class NpMath {
             }
             return res;
         } else if (n <= 128) {
-            double r0 = 0.0, r1 = 0.0, r2 = 0.0, r3 = 0.0, r4 = 0.0, r5 = 0.0, r6 = 0.0, r7 = 0.0;
+            java.util.Arrays.fill(r, 0.0);
             int end = off + n - (n % 8);
             int i = lo;
             for (; i < hi && pos[i] < end; i++) {
-                double v = val[i];
-                switch ((pos[i] - off) & 7) {
-                    case 0: r0 += v; break;
-                    case 1: r1 += v; break;
-                    case 2: r2 += v; break;
-                    case 3: r3 += v; break;
-                    case 4: r4 += v; break;
-                    case 5: r5 += v; break;
-                    case 6: r6 += v; break;
-                    default: r7 += v; break;
-                }
+                r[(pos[i] - off) & 7] += val[i];
             }
-            double res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
+            double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
             for (; i < hi; i++) {
                 res += val[i];
             }
@@ -92,7 +83,7 @@ final class NpMath {
             while (mid < hi && pos[mid] < off + n2) {
                 mid++;
             }
-            return sparsePairwise(pos, val, lo, mid, off, n2) + sparsePairwise(pos, val, mid, hi, off + n2, n - n2);
+            return sparsePairwise(pos, val, lo, mid, off, n2, r) + sparsePairwise(pos, val, mid, hi, off + n2, n - n2, r);
         }
     }
 }

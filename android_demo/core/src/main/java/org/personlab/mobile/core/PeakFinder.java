@@ -42,6 +42,7 @@ final class PeakFinder {
     private final double[] peakScore;
     private final int[] good;
     private final int[] hits;
+    private final double[] acc = new double[8]; // NpMath.sparseSum scratch
     private final double[] a;
     private final double[] b;
     private final double[] c;
@@ -175,9 +176,9 @@ final class PeakFinder {
                 b[i] = a[i] * (v.y[s] - yc);
                 c[i] = a[i] * (v.x[s] - xc);
             }
-            double tot = Math.max(NpMath.sparseSum(hits, a, m, v.width), 1e-12);
-            double ny = yc + NpMath.sparseSum(hits, b, m, v.width) / tot;
-            double nx = xc + NpMath.sparseSum(hits, c, m, v.width) / tot;
+            double tot = Math.max(NpMath.sparseSum(hits, a, m, v.width, acc), 1e-12);
+            double ny = yc + NpMath.sparseSum(hits, b, m, v.width, acc) / tot;
+            double nx = xc + NpMath.sparseSum(hits, c, m, v.width, acc) / tot;
             yc = ny;
             xc = nx;
         }
@@ -199,6 +200,6 @@ final class PeakFinder {
                 m++;
             }
         }
-        return NpMath.sparseSum(hits, a, m, v.width);
+        return NpMath.sparseSum(hits, a, m, v.width, acc);
     }
 }

@@ -9,7 +9,7 @@ import java.util.Arrays;
  * (K, V) array), which fixes the pairwise summation order. A bucket grid finds the votes near a point.
  */
 final class Votes {
-    private static final int BUCKET = 8; // input pixels per bucket side
+    private static final int BUCKET = 16; // input pixels per bucket side
 
     final int k;
     final int cap; // slots per row: grid nodes
