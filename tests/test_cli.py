@@ -58,3 +58,19 @@ def test_render_targets_writes_a_png_per_image(tmp_path, val_dataset):
     for image_id in ids:
         with Image.open(tmp_path / f"targets_{image_id}.png") as png:
             assert png.size == (3 * 481, 353)
+
+
+def test_plain_coco_files_work_as_everywhere_else(tmp_path, capsys, int8_artifact):
+    from personlab.data import COCO_DIR, split_files
+
+    val = split_files(COCO_DIR, "val")
+    plain = ["--annotations", str(val.annotations), "--images", str(val.images)]
+    out = tmp_path / "eval"
+    argv = ["evaluate", "--model", str(int8_artifact), "--decoder", "mobile", "--limit", "3", *plain, "--out", str(out)]
+    assert main(argv) == 0
+    summary = json.loads((out / "metrics.json").read_text())
+    assert summary["images"] == 3 and summary["annotations"] == str(val.annotations)
+    argv = ["calibrate", *plain, "--split", "val", "--force", "--size", "2", "--input-size", "65"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert len(manifest["image_ids"]) == 2 and manifest["coco_annotations"] == str(val.annotations)
