@@ -227,3 +227,20 @@ def test_hostile_outputs_decode_within_the_caps():
     assert 0 < len(people) <= cfg.max_people
     assert all(np.isfinite(p.yx).all() and (p.yx >= 0).all() and (p.yx <= 320).all() for p in people)
     assert labels.min() >= -1 and labels.max() < len(people)
+
+
+def test_a_folder_goes_on_past_a_bad_image_and_overlay_names_never_collide(int8_artifact, tmp_path, capsys):
+    folder, other = tmp_path / "images", tmp_path / "more"
+    folder.mkdir()
+    good = image(folder)  # image.jpg
+    shutil.copy(good, folder / "image.png")  # the same stem, another file
+    other.mkdir()
+    shutil.copy(good, other / "image.jpg")  # the same name in another folder
+    write(folder / "broken.jpg", b"\xff\xd8 not really a jpeg")
+    out, render = tmp_path / "out/results.json", tmp_path / "render"
+    code = main(["predict", str(folder), str(other), "--model", str(int8_artifact), "--out", str(out),
+                 "--render", str(render)])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "1 of 4 images could not be read" in err and "broken.jpg" in err
+    assert {r["image_id"] for r in json.loads(out.read_text())} == {1, 2, 3}  # positions of the readable ones
+    assert sorted(p.name for p in render.iterdir()) == ["image_1.png", "image_2.png", "image_3.png"]

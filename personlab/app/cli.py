@@ -303,17 +303,25 @@ def run_predict(args) -> None:
         return run_predict_video(args)
     files = image_files(args.images)
     predictor = load_predictor(args.model, args.input_size)
-    results = []
+    results, failed = [], []
     for found in tqdm(
         predict(predictor, files, args.render), total=len(files), desc="predict", unit="img", disable=None
     ):
-        results += found
+        if isinstance(found, DataError):
+            failed.append(str(found))
+        else:
+            results += found
+    if len(failed) == len(files):
+        raise DataError(failed[0] if len(files) == 1 else f"none of the {len(files)} images could be read: {failed[0]}")
     out = args.out or Path("runs/predict/results.json")
     write_results(out, results)
     print(
-        f"{len(results)} people in {len(files)} images; wrote {out}"
+        f"{len(results)} people in {len(files) - len(failed)} images; wrote {out}"
         + (f" and overlays in {args.render}" if args.render else "")
     )
+    if failed:
+        raise DataError(f"{len(failed)} of {len(files)} images could not be read (the rest are in {out}): "
+                        + "; ".join(failed))  # fmt: skip
 
 
 def run_predict_video(args) -> None:

@@ -8,6 +8,7 @@ go on to the mobile decoder's tracker (ids, One Euro smoothing) with the metadat
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from contextlib import nullcontext
@@ -45,12 +46,24 @@ def image_id_of(path: Path, index: int) -> int:
     return int(path.stem) if path.stem.isdigit() else index
 
 
-def predict(predictor, files: list[Path], render_dir: Path | None = None) -> Iterator[list[dict]]:
-    """COCO results per image, in order; with render_dir, <render_dir>/<stem>.png overlays too."""
+def overlay_names(files: list[Path]) -> list[str]:
+    """<stem>.png per image; images sharing a stem (a.jpg and a.png, or two folders) get <stem>_<position>.png."""
+    stems = [path.stem for path in files]
+    return [f"{stem}.png" if stems.count(stem) == 1 else f"{stem}_{i}.png" for i, stem in enumerate(stems)]
+
+
+def predict(predictor, files: list[Path], render_dir: Path | None = None) -> Iterator[list[dict] | DataError]:
+    """COCO results per image, in order, or the DataError of an image that could not be read (the rest go
+    on); with render_dir, overlays there too (overlay_names), each written atomically."""
     from personlab.app.render import draw_predictions
 
+    names = overlay_names(files)
     for index, path in enumerate(files):
-        image = read_rgb(path)
+        try:
+            image = read_rgb(path)
+        except DataError as err:
+            yield err
+            continue
         affine, model_input = geometry.letterboxed(image, predictor.input_hw)
         heads = mobile_decoder.Heads.from_outputs(predictor.raw(model_input), predictor.metadata)
         cfg = heads.defaults
@@ -59,13 +72,14 @@ def predict(predictor, files: list[Path], render_dir: Path | None = None) -> Ite
         results = mobile_decoder.coco.results(
             people, labels, cfg.mask_stride, affine, image_id_of(path, index), hw, cfg.keypoint_floor,
             heads.layout.flip_index,
-        )
+        )  # fmt: skip
         if render_dir is not None:
             image_labels = mobile_decoder.coco.labels_to_image(labels, cfg.mask_stride, affine, hw)
+            overlay = draw_predictions(image, results, image_labels, cfg.keypoint_floor, cfg.mask_min_score)
+            buffer = io.BytesIO()
+            overlay.save(buffer, format="PNG")
             render_dir.mkdir(parents=True, exist_ok=True)
-            draw_predictions(image, results, image_labels, cfg.keypoint_floor, cfg.mask_min_score).save(
-                render_dir / f"{path.stem}.png"
-            )
+            atomic_write(render_dir / names[index], buffer.getvalue())
         yield results
 
 
