@@ -6,6 +6,7 @@ to many), and writes under android_demo/core/src/test/resources/golden/:
   <image_id>_<head>.bin    each raw int8 output tensor (1, gh, gw, C), row-major bytes
   <image_id>_labels.bin    the mobile decoder's mask-grid labels (mh, mw) as signed bytes (-1: nobody)
   golden.json              per frame: image size, letterbox, people (yx, scores, scale, score);
+                           the most crowded frame decoded again with few candidates (the peak cap);
                            plus letterbox cases from personlab.geometry.letterbox
   model_no_weights.tflite  the artifact with every buffer emptied but its embedded metadata: the real
                            flatbuffer layout (tensors, signatures, metadata table) at a few kB
@@ -32,6 +33,9 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ARTIFACT = ROOT / "artifacts" / "personlab_mobilenet_v1_075_513x513_full_int8.tflite"
 OUT = ROOT / "android_demo" / "core" / "src" / "test" / "resources" / "golden"
 
+# the peak cap's case: the most crowded frame with this max_candidates
+CAPPED_CANDIDATES = 120
+
 # decoded-people buckets to fill, in order: (low, high) inclusive
 BUCKETS = [(0, 0), (1, 1), (2, 3), (4, 6), (7, 12), (13, 99)]
 
@@ -48,6 +52,14 @@ def without_weights(tflite_bytes: bytes) -> bytes:
     builder = flatbuffers.Builder(4096)
     builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
     return bytes(builder.Output())
+
+
+def people_json(people) -> list[dict]:
+    return [
+        {"yx": [[float(v) for v in row] for row in p.yx], "scores": [float(s) for s in p.scores],
+         "scale": float(p.scale), "score": p.score}
+        for p in people
+    ]  # fmt: skip
 
 
 def decode(predictor: LiteRTPredictor, image: np.ndarray):
@@ -99,18 +111,15 @@ def main() -> None:
             "image_hw": [int(image.shape[0]), int(image.shape[1])],
             "letterbox": {"scale": affine.scale, "tx": affine.tx, "ty": affine.ty},
             "labels_hw": [int(labels.shape[0]), int(labels.shape[1])],
-            "people": [
-                {
-                    "yx": [[float(v) for v in row] for row in p.yx],
-                    "scores": [float(s) for s in p.scores],
-                    "scale": float(p.scale),
-                    "score": p.score,
-                }
-                for p in people
-            ],
+            "people": people_json(people),
         })  # fmt: skip
         print(f"image {image_id}: {image.shape[1]}x{image.shape[0]}, {len(people)} people, "
               f"{int((labels >= 0).sum())} mask cells")  # fmt: skip
+    crowded = max(frames, key=lambda f: len(f["people"]))["image_id"]
+    image = data.read_image(crowded)
+    _, raw, _, _ = decode(predictor, image)
+    heads = mobile_decoder.Heads.from_outputs(raw, predictor.metadata)
+    capped, _ = mobile_decoder.decode(heads, heads.defaults.replace(max_candidates=CAPPED_CANDIDATES))
     cases = []
     for hw in LETTERBOX_CASES:
         a = geometry.letterbox(hw, predictor.input_hw)
@@ -119,6 +128,7 @@ def main() -> None:
         "artifact": args.artifact.name,
         "input_size": list(predictor.input_hw),
         "frames": frames,
+        "capped": {"image_id": crowded, "max_candidates": CAPPED_CANDIDATES, "people": people_json(capped)},
         "letterbox_cases": cases,
     }
     (args.out / "golden.json").write_text(json.dumps(golden) + "\n")

@@ -32,6 +32,7 @@ import androidx.core.app.ActivityCompat;
 import androidx.core.content.ContextCompat;
 import com.google.common.util.concurrent.ListenableFuture;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -41,17 +42,22 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.personlab.mobile.core.Backend;
 import org.personlab.mobile.core.Decoder;
 import org.personlab.mobile.core.FrameGeometry;
+import org.personlab.mobile.core.MetadataException;
 import org.personlab.mobile.core.ModelCatalog;
 import org.personlab.mobile.core.OverlayFrame;
+import org.personlab.mobile.core.Person;
 import org.personlab.mobile.core.PersonColours;
 import org.personlab.mobile.core.StageTimes;
+import org.personlab.mobile.core.Track;
+import org.personlab.mobile.core.Tracker;
 import org.personlab.mobile.core.ViewTransform;
 
 /**
  * The shell around core: CameraX preview + analysis bound in one UseCaseGroup with the PreviewView's
  * ViewPort (the analysed crop is what is shown), a LiteRT backend with fallback to the CPU, controls
- * (model size, backend, threads, thresholds, camera), and lifecycle (camera and model released in
- * onPause, screen kept on). Everything that is not an Android call is in core and tested there.
+ * (model size, backend, threads, thresholds, camera), tracking (stable colours, smoothed keypoints), and
+ * lifecycle (camera and model released in onPause, screen kept on). Everything that is not an Android
+ * call is in core and tested there.
  */
 public final class MainActivity extends AppCompatActivity {
     private static final String TAG = "PersonLab";
@@ -59,6 +65,7 @@ public final class MainActivity extends AppCompatActivity {
     private static final int[] THREADS = {1, 2, 4};
     private static final long STATUS_EVERY_NANOS = 250_000_000L;
     private static final int FRAMES = 3; // overlay frames in flight: analyzer, pending, shown
+    private static final int UNTRACKED = 0xFF9E9E9E;
 
     private PreviewView previewView;
     private OverlayView overlay;
@@ -79,14 +86,16 @@ public final class MainActivity extends AppCompatActivity {
     private volatile boolean front;
     private volatile double minPersonScore = -1; // < 0: the model's default
     private volatile boolean rebuild = true;
+    private volatile boolean newStream = true; // the camera changed: tracks start again
 
     // analyzer thread only
     private PoseEstimator estimator;
+    private Tracker tracker; // null when the model's metadata has no tracker settings
+    private Track[] trackOf = new Track[0]; // this frame's track of each person, null: untracked
     private boolean failed; // the last build failed: wait for a settings change, do not retry per frame
     private final StageTimes times = new StageTimes();
     private long lastStatus;
     private String timesText = "";
-    private int[] ids = new int[0];
     private int[] colours = new int[0];
     private ViewTransform view;
     private FrameGeometry viewGeometry;
@@ -147,6 +156,7 @@ public final class MainActivity extends AppCompatActivity {
         });
         button(buttons, v -> {
             front = !front;
+            newStream = true;
             startCamera();
         }).setText("Flip camera");
         bar.addView(buttons);
@@ -333,6 +343,14 @@ public final class MainActivity extends AppCompatActivity {
             }
             failed = estimator == null;
         }
+        tracker = null;
+        if (estimator != null) {
+            try {
+                tracker = Tracker.from(estimator.metadata);
+            } catch (MetadataException err) {
+                status += "  (no tracking: " + err.getMessage() + ")";
+            }
+        }
         final String shown = status;
         runOnUiThread(() -> overlay.setBackendStatus(shown));
     }
@@ -362,7 +380,7 @@ public final class MainActivity extends AppCompatActivity {
             if (f == null) { // the UI is behind: drop this frame's drawing
                 return;
             }
-            f.fill(result, viewTransform(estimator), estimator.metadata.edges, colours(result), estimator.config.keypointFloor);
+            draw(f, result, image.getImageInfo().getTimestamp() / 1e9);
             f.status = timesText;
             OverlayFrame stale = pending.getAndSet(f);
             if (stale != null) {
@@ -396,20 +414,46 @@ public final class MainActivity extends AppCompatActivity {
     }
 
     /**
-     * Person colours by id. Without a tracker in core the id is the person's index in the frame (colours
-     * follow score order); a tracker's ids slot in here.
+     * The frame's overlay: with a tracker, each person's smoothed keypoints and the colour of its track id
+     * (a person keeps its colour while tracked; untracked ones are grey); without, raw keypoints coloured
+     * by their index in the frame.
      */
-    private int[] colours(Decoder.Result result) {
+    private void draw(OverlayFrame f, Decoder.Result result, double timeSeconds) {
+        ViewTransform t = viewTransform(estimator);
+        int[][] edges = estimator.metadata.edges;
+        double floor = estimator.config.keypointFloor;
         int n = result.people.size();
-        if (ids.length < n) {
-            ids = new int[n];
+        if (colours.length < n) {
             colours = new int[n];
+            trackOf = new Track[n];
         }
+        if (tracker == null) {
+            for (int p = 0; p < n; p++) {
+                colours[p] = PersonColours.of(p);
+            }
+            f.fill(result, t, edges, colours, floor);
+            return;
+        }
+        if (newStream) {
+            newStream = false;
+            tracker.reset();
+        }
+        Arrays.fill(trackOf, 0, n, null);
+        for (Track track : tracker.update(result.people, timeSeconds)) {
+            trackOf[track.index] = track;
+        }
+        f.begin(n, estimator.metadata.numKeypoints(), edges.length, result.maskH * result.maskW);
         for (int p = 0; p < n; p++) {
-            ids[p] = p;
+            Track track = trackOf[p];
+            Person person = result.people.get(p);
+            colours[p] = track == null ? UNTRACKED : PersonColours.of(track.id);
+            if (track == null) {
+                f.addPerson(person.y, person.x, person.scores, person.score, colours[p], t, edges, floor);
+            } else {
+                f.addPerson(track.y, track.x, track.scores, person.score, colours[p], t, edges, floor);
+            }
         }
-        PersonColours.fill(ids, n, colours);
-        return colours;
+        f.setMask(result, colours, t);
     }
 
     // ---------------------------------------------------------------- UI thread

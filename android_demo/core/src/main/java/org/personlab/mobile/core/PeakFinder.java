@@ -5,8 +5,9 @@ import java.util.Arrays;
 /**
  * Keypoint candidates (mobile_decoder.poses.find_candidates) in reusable buffers: votes binned into
  * cells of 2 sigma (a dense cell grid per type, only occupied cells visited), smoothed by a [1 2 1]
- * kernel; a cell beating its 8 neighbours is a peak, moved to the centroid of the votes in its box and
- * scored by the Gaussian vote mass there. Strongest first, clipped to the input.
+ * kernel; a cell beating its 8 neighbours is a peak (at most max_candidates, the densest), moved to the
+ * centroid of the votes in its box and scored by the Gaussian vote mass there. Strongest first, clipped to
+ * the input.
  */
 final class PeakFinder {
     private static final int[][] SHIFTS = {{-1, -1}, {-1, 0}, {-1, 1}, {0, -1}, {0, 0}, {0, 1}, {1, -1}, {1, 0}, {1, 1}};
@@ -36,6 +37,7 @@ final class PeakFinder {
     private final int[] sortTmp;
     private final int[] sortCounts = new int[Sorting.COUNTS];
     private final double[] density;
+    private final int[] peakCells; // indices into cells
     private final int[] peakKind;
     private final double[] peakY;
     private final double[] peakX;
@@ -53,6 +55,7 @@ final class PeakFinder {
         cells = new int[votes];
         sortTmp = new int[votes];
         density = new double[votes];
+        peakCells = new int[votes];
         peakKind = new int[votes];
         peakY = new double[votes];
         peakX = new double[votes];
@@ -115,16 +118,23 @@ final class PeakFinder {
             density[i] = d;
         }
         int p = 0;
-        double twoSigma = 2 * sigma;
         for (int i = 0; i < u; i++) {
             if (isPeak(i, cfg.peakThreshold)) {
-                int key = cells[i];
-                int j = key / (mh * mw);
-                peakKind[p] = j;
-                centroid(v, j, ((key / mw) % mh - 1) * cell, (key % mw - 1) * cell, twoSigma, cfg.centroidSteps, p);
-                peakScore[p] = mass(v, j, peakY[p], peakX[p], sigma);
-                p++;
+                peakCells[p++] = i;
             }
+        }
+        if (p > cfg.maxCandidates) { // bounded work: the densest max_candidates peaks, kept in raster order
+            Sorting.descendingStable(peakCells, p, density, sortTmp);
+            p = cfg.maxCandidates;
+            Sorting.ascending(peakCells, p, sortTmp, sortCounts);
+        }
+        double twoSigma = 2 * sigma;
+        for (int q = 0; q < p; q++) {
+            int key = cells[peakCells[q]];
+            int j = key / (mh * mw);
+            peakKind[q] = j;
+            centroid(v, j, ((key / mw) % mh - 1) * cell, (key % mw - 1) * cell, twoSigma, cfg.centroidSteps, q);
+            peakScore[q] = mass(v, j, peakY[q], peakX[q], sigma);
         }
         int g = 0;
         for (int q = 0; q < p; q++) {
