@@ -3,7 +3,9 @@
 Each frame, the decoded people (strongest first) continue live tracks greedily: a person takes the
 unclaimed track it resembles most, by OKS (the metadata's COCO sigmas) over the keypoints confident
 in both, or by box IoU when they share fewer than `min_keypoints`; a similarity under
-`min_similarity` starts a new track instead. Tracks unseen for `max_age_s` end. The state lives in
+`min_similarity` starts a new track instead. A new track is tentative (no id, not returned) until it
+has been matched in `min_hits` frames in a row, so that one-frame false detections never take an id;
+a tentative track ends at its first miss, a confirmed one after `max_age_s` unseen. The state lives in
 fixed arrays of `max_tracks` slots, one vectorised pass per frame, which the Java core
 (android_demo/core Tracker.java) mirrors step by step (tests: golden parity).
 
@@ -26,13 +28,14 @@ from mobile_decoder.poses import Person
 from mobile_decoder.settings import Settings
 
 _FREE = -1
+_TENTATIVE = -2  # a live track without an id yet
 
 
 @dataclass(frozen=True)
 class Track:
     """A tracked person of one frame."""
 
-    id: int  # stable across frames, from 0 in order of appearance
+    id: int  # stable across frames, from 0 in order of confirmation
     index: int  # position of its person in the list given to update()
     yx: np.ndarray  # (K, 2) smoothed keypoints, input pixels (the raw ones when smoothing is off)
     scores: np.ndarray  # (K,) the person's keypoint scores this frame
@@ -96,12 +99,14 @@ class Tracker:
         k = len(sigmas)
         self.tolerance = 2.0 * (2.0 * np.asarray(sigmas, np.float64)) ** 2  # OKS: exp(-d2 / (area * this))
         m = cfg.max_tracks
-        self.ids = np.full(m, _FREE)
+        self.ids = np.full(m, _FREE)  # the track id, _FREE or _TENTATIVE
+        self.hits = np.zeros(m, np.int64)  # frames in a row a tentative track has been matched
         self.yx = np.zeros((m, k, 2))  # the raw keypoints of each track's last person
         self.confident = np.zeros((m, k), bool)
         self.last_seen = np.zeros(m)
         self.filter = OneEuroFilter(m, k, cfg.min_cutoff_hz, cfg.beta, cfg.d_cutoff_hz)
         self.next_id = 0
+        self.time = -math.inf  # of the last update
 
     @classmethod
     def from_metadata(cls, metadata: Mapping[str, Any], **overrides: Any) -> Tracker:
@@ -125,11 +130,13 @@ class Tracker:
     def update(self, people: Sequence[Person], t: float) -> list[Track]:
         """Track the people of the frame at time t (seconds); the tracked ones, in the order of `people`.
 
-        People scoring under min_person_score are not tracked (nor returned); with more people than
-        free slots, the weakest stay untracked.
+        People scoring under min_person_score are not tracked (nor returned), nor are the people of
+        tentative tracks; with more people than free slots, the weakest stay untracked.
         """
         cfg = self.cfg
-        self.ids[(self.ids != _FREE) & (t - self.last_seen > cfg.max_age_s)] = _FREE
+        missed = (self.ids == _TENTATIVE) & (self.last_seen < self.time)
+        self.ids[missed | ((self.ids != _FREE) & (t - self.last_seen > cfg.max_age_s))] = _FREE
+        self.time = t
         if not people:
             return []
         all_scores = np.stack([p.scores for p in people])
@@ -162,9 +169,15 @@ class Tracker:
             if slot == _FREE:
                 break
             slot_of[p] = slot
-            self.ids[slot], self.last_seen[slot] = self.next_id, t
-            self.next_id += 1
+            self.ids[slot], self.hits[slot], self.last_seen[slot] = _TENTATIVE, 0, t
         new = [p for p in new if slot_of[p] != _FREE]
+        for p in range(len(chosen)):  # strongest first: the order ids are handed out in
+            slot = slot_of[p]
+            if slot != _FREE and self.ids[slot] == _TENTATIVE:
+                self.hits[slot] += 1
+                if self.hits[slot] >= cfg.min_hits:
+                    self.ids[slot] = self.next_id
+                    self.next_id += 1
         smoothed = yx.copy()
         if matched and cfg.smoothing:
             rows = np.array([slot_of[p] for p in matched])
@@ -174,7 +187,11 @@ class Tracker:
         tracked = [p for p in range(len(chosen)) if slot_of[p] != _FREE]
         rows = np.array([slot_of[p] for p in tracked])
         self.yx[rows], self.confident[rows] = yx[tracked], confident[tracked]
-        out = [Track(int(self.ids[slot_of[p]]), chosen[p], smoothed[p], scores[p], float(scale[p])) for p in tracked]
+        out = [
+            Track(int(self.ids[slot_of[p]]), chosen[p], smoothed[p], scores[p], float(scale[p]))
+            for p in tracked
+            if self.ids[slot_of[p]] >= 0
+        ]
         out.sort(key=lambda track: track.index)
         return out
 
@@ -190,6 +207,7 @@ class Tracker:
         """Forget every track (a new video); ids start again from 0."""
         self.ids[:] = _FREE
         self.next_id = 0
+        self.time = -math.inf
 
 
 def track_labels(labels: np.ndarray, tracks: Sequence[Track], people: int) -> np.ndarray:

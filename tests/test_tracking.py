@@ -25,7 +25,8 @@ def person(y: float, x: float, score: float = 0.8, confident: int = 17) -> Perso
 
 
 def tracker(**overrides) -> Tracker:
-    return Tracker.from_metadata(spec.float_metadata(16, (257, 257)), **overrides)
+    """The default tracker, but with ids at once (min_hits 1) unless overridden: most tests are about matching."""
+    return Tracker.from_metadata(spec.float_metadata(16, (257, 257)), **{"min_hits": 1, **overrides})
 
 
 def run(frames: list[list[Person]], **overrides) -> list[list[int]]:
@@ -39,6 +40,27 @@ def test_defaults_travel_in_the_metadata():
     assert mobile_decoder.Settings.from_metadata(meta, section="tracker").to_dict() == TrackerConfig().to_dict()
     with pytest.raises(mobile_decoder.SettingsError, match="tracker"):
         Tracker.from_metadata({k: v for k, v in meta.items() if k != "tracker"})
+
+
+def test_a_one_frame_ghost_gets_no_id():
+    assert TrackerConfig().min_hits == 3
+    ghost = [[person(20, 40)], [], [person(20, 40)], [person(150, 200)], [], [person(150, 200)]]
+    assert run(ghost, min_hits=3) == [[]] * 6  # never matched in 3 frames in a row
+    t = tracker(min_hits=3)
+    assert t.update([person(20, 40)], 0.0) == []
+    assert [x.id for x in t.update([person(20, 41), person(150, 200)], 0.1)] == []
+    assert [x.id for x in t.update([person(20, 42)], 0.2)] == [0]
+    both = [person(20, 43), person(150, 200)]
+    assert [x.id for x in t.update(both, 0.3)] == [0]  # the ghost's first track died unseen: a new one
+    assert [x.id for x in t.update(both, 0.4)] == [0]
+    assert [x.id for x in t.update(both, 0.5)] == [0, 1]
+
+
+def test_a_real_person_gets_id_0_after_min_hits_frames():
+    walk = [[person(20, 40 + 3 * i)] for i in range(6)]
+    assert run(walk, min_hits=3) == [[], [], [0], [0], [0], [0]]
+    second = [[person(20, 40 + 3 * i)] + ([person(150, 200)] if i >= 1 else []) for i in range(6)]
+    assert run(second, min_hits=3) == [[], [], [0], [0, 1], [0, 1], [0, 1]]  # ids in order of confirmation
 
 
 def test_people_keep_their_ids_while_they_move():
@@ -77,8 +99,9 @@ def test_a_jump_starts_a_new_track():
 
 def test_people_with_few_keypoints_match_by_box():
     frames = [[person(20, 40 + i, score=1.0, confident=2)] for i in range(5)]  # person score 2/17
-    assert run(frames) == [[0]] * 5
-    assert run([[person(20, 40, 1.0, confident=2)], [person(150, 200, 1.0, confident=2)]]) == [[0], [1]]
+    assert run(frames, min_person_score=0.1) == [[0]] * 5
+    jump = [[person(20, 40, 1.0, confident=2)], [person(150, 200, 1.0, confident=2)]]
+    assert run(jump, min_person_score=0.1) == [[0], [1]]
 
 
 def test_weak_people_are_not_tracked_and_tracks_are_capped():

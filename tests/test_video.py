@@ -11,6 +11,7 @@ import pytest
 from personlab.app.cli import main
 from personlab.app.video import VideoWriter, read_frames, video_info
 from personlab.data import DataError
+from personlab.decoder_config import TrackerConfig
 
 VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "videos"
 WALKING = VIDEOS / "face-demographics-walking.gif"  # two people in every frame
@@ -25,6 +26,8 @@ def test_predict_tracks_the_people_of_a_real_clip(int8_artifact, tmp_path):
     assert [r["frame"] for r in records] == list(range(info.frames))
     assert all(b["time"] > a["time"] for a, b in zip(records, records[1:], strict=False))
     assert {p["track_id"] for r in records for p in r["people"]} == {0, 1}
+    hits = TrackerConfig().min_hits
+    assert all(not r["people"] for r in records[: hits - 1])  # tracks are tentative (unreported) till then
     person = records[-1]["people"][0]
     assert len(person["keypoints"]) == 17 * 3 and len(person["bbox"]) == 4
     assert set(person["segmentation"]) == {"size", "counts"} and person["area"] > 0
