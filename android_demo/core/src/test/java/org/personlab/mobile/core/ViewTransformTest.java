@@ -87,22 +87,28 @@ public class ViewTransformTest {
         Metadata meta = Fixtures.metadata();
         Decoder decoder = new Decoder(meta);
         Heads heads = Heads.fromOutputs(Fixtures.outputs(8690, meta), meta);
-        Tracker tracker = Tracker.from(meta);
+        Tracker tracker = Tracker.from(TrackerParityTest.metadata()); // the tracker fixtures' settings
         ViewTransform t = ViewTransform.of(Letterbox.fit(513, 513, 513, 513), 513, 513, 513, 513, false);
-        int[][] colourOfFrame = new int[2][];
-        for (int frame = 0; frame < 2; frame++) { // the same picture twice, 0.1 s apart: the same tracks
+        int frames = 6; // the same picture, 0.1 s apart: the same tracks, once they are confirmed
+        int[][] colourOfFrame = new int[frames][];
+        int tracked = 0;
+        for (int frame = 0; frame < frames; frame++) {
             Decoder.Result r = decoder.decode(heads, DecoderConfig.from(meta));
             OverlayFrame o = new OverlayFrame();
             o.begin(r.people.size(), meta.numKeypoints(), meta.edges.length, r.maskH * r.maskW);
             int[] colours = new int[r.people.size()];
+            java.util.Arrays.fill(colours, 0xFF9E9E9E);
+            tracked = 0;
             for (Track track : tracker.update(r.people, 0.1 * frame)) {
                 colours[track.index] = PersonColours.of(track.id);
                 o.addPerson(track.y, track.x, track.scores, r.people.get(track.index).score, colours[track.index], t, meta.edges, 0.1);
+                tracked++;
             }
             o.setMask(r, colours, t);
-            assertTrue(o.people > 0);
+            assertEquals(tracked, o.people);
             colourOfFrame[frame] = colours;
         }
-        assertTrue(java.util.Arrays.equals(colourOfFrame[0], colourOfFrame[1]));
+        assertTrue("people tracked by the last frame", tracked > 0);
+        assertTrue(java.util.Arrays.equals(colourOfFrame[frames - 2], colourOfFrame[frames - 1]));
     }
 }
