@@ -14,13 +14,16 @@ MODEL      := $(CHECKPOINT).json $(CHECKPOINT).weights.h5
 REPORTS    := reports
 ARTIFACTS  := artifacts
 CALIBRATION := $(ARTIFACTS)/calibration
-# What an artifact is built from besides the checkpoint: a change here rebuilds (the app layer never does).
-BUILD_CODE := $(wildcard personlab/*.py export/*.py quantize/*.py calibration/*.py)
+# What an artifact's bytes and metadata come from besides the checkpoint: a change here rebuilds.
+BUILD_CODE := $(wildcard export/*.py quantize/*.py calibration/*.py) \
+	$(addprefix personlab/,model.py spec.py decoder_config.py checkpoint.py geometry.py bodypix.py)
 # full_int8 at these input sizes besides 513x513: PoseNet's (353x481), phone camera frames in 4:3 landscape
 # and portrait, and BodyPix's 720x1280 (as stride*k+1). `make frontier` adds FRONTIER_SIZES.
 SIZES          := 353x481 481x641 641x481 721x1281
 FRONTIER_SIZES := 257x257 385x385 385x513 513x385
 SIZE_CALIBRATION := 128
+# full_int8 at output stride 8 (the same weights, dilated): finer grids for small people.
+STRIDE8_SIZES := 353x481
 # The calibration study: full_int8 at 513x513 from other calibration sets (strategy_images).
 CALIBRATION_STUDY := random_8 random_32 random_128 stratified_8 stratified_32 stratified_128 stratified_300
 
@@ -44,7 +47,7 @@ $(STAMP): pyproject.toml requirements.lock
 pipeline: artifacts report
 
 artifacts: $(ARTIFACTS)/.export.done $(ARTIFACTS)/.quantize.done $(SIZES:%=$(ARTIFACTS)/sizes/%/.done) \
-	$(ARTIFACTS)/imported/.done
+	$(STRIDE8_SIZES:%=$(ARTIFACTS)/sizes_s8/%/.done) $(ARTIFACTS)/imported/.done
 
 # The wider sweep of input sizes, measured by the report with the rest.
 frontier: $(FRONTIER_SIZES:%=$(ARTIFACTS)/sizes/%/.done) pipeline
@@ -75,12 +78,19 @@ $(ARTIFACTS)/.quantize.done: $(MODEL) $(BUILD_CODE) $(CALIBRATION)/manifest.json
 	$(BIN)/personlab quantize --model $(CHECKPOINT).json --calibration $(CALIBRATION) --out $(ARTIFACTS)
 	touch $@
 
-# full_int8 at one more input size (its own calibration set: SIZE_CALIBRATION random train images).
-$(ARTIFACTS)/sizes/%/.done: $(MODEL) $(BUILD_CODE) | setup
-	test -f $(@D)/calibration/manifest.json || \
-		$(BIN)/personlab calibrate --input-size $* --size $(SIZE_CALIBRATION) --out $(@D)/calibration
+# full_int8 at one more input size (its own calibration set: SIZE_CALIBRATION random train images,
+# shared by both strides).
+$(ARTIFACTS)/sizes/%/calibration/manifest.json: | setup
+	$(BIN)/personlab calibrate --input-size $* --size $(SIZE_CALIBRATION) --out $(@D)
+
+$(ARTIFACTS)/sizes/%/.done: $(MODEL) $(BUILD_CODE) $(ARTIFACTS)/sizes/%/calibration/manifest.json | setup
 	$(BIN)/personlab quantize --model $(CHECKPOINT).json --variants full_int8 --input-size $* --sqnr-images 0 \
 		--calibration $(@D)/calibration --out $(@D)
+	touch $@
+
+$(ARTIFACTS)/sizes_s8/%/.done: $(MODEL) $(BUILD_CODE) $(ARTIFACTS)/sizes/%/calibration/manifest.json | setup
+	$(BIN)/personlab quantize --model $(CHECKPOINT).json --variants full_int8 --input-size $* --sqnr-images 0 \
+		--stride 8 --calibration $(ARTIFACTS)/sizes/$*/calibration --out $(@D)
 	touch $@
 
 $(ARTIFACTS)/calibration_study/%/.done: $(MODEL) $(BUILD_CODE) | setup

@@ -26,8 +26,10 @@ METADATA_NAME = "personlab_metadata"
 
 
 def artifact_name(config: ModelConfig, input_hw: tuple[int, int], variant: str) -> str:
-    """personlab_<backbone>_<HxW>_<variant>.tflite, e.g. personlab_mobilenet_v1_050_513x513_float32.tflite."""
-    return f"personlab_{config.tag}_{input_hw[0]}x{input_hw[1]}_{variant}.tflite"
+    """personlab_<backbone>_<HxW>_<variant>.tflite, e.g. personlab_mobilenet_v1_050_513x513_float32.tflite;
+    other strides than 16 say so: personlab_mobilenet_v1_075_s8_353x481_full_int8.tflite."""
+    stride = "" if config.stride == spec.DEFAULT_STRIDE else f"_s{config.stride}"
+    return f"personlab_{config.tag}{stride}_{input_hw[0]}x{input_hw[1]}_{variant}.tflite"
 
 
 def tensor_info(detail: dict) -> dict:

@@ -64,13 +64,19 @@ def read_info(path: Path | str) -> dict:
     return info
 
 
-def load(path: Path | str, input_hw: tuple[int, int] | None = None) -> tuple[keras.Model, ModelConfig]:
-    """Rebuild the model from `<stem>.json` and load `<stem>.weights.h5`, checked against the json's sha256."""
+def load(
+    path: Path | str, input_hw: tuple[int, int] | None = None, stride: int | None = None
+) -> tuple[keras.Model, ModelConfig]:
+    """Rebuild the model from `<stem>.json` and load `<stem>.weights.h5`, checked against the json's sha256.
+
+    stride: another output stride than the checkpoint's (MobileNetV1: the same weights, the last
+    stride-2 removed and later layers dilated, as BodyPix's stride-8 graphs use them).
+    """
     from personlab.model import ModelConfig, build_model
 
     info = read_info(path)
     try:
-        config = ModelConfig(**info["model"])
+        config = ModelConfig(**(info["model"] | ({"stride": stride} if stride else {})))
     except (TypeError, ValueError) as err:
         raise CheckpointError(f"checkpoint {stem_of(path)}.json: {err}") from err
     weights = Path(f"{stem_of(path)}.weights.h5")

@@ -29,8 +29,10 @@ class Predictor(Protocol):
 
 
 class KerasPredictor:
-    def __init__(self, path: Path | str, input_hw: tuple[int, int] = spec.DEFAULT_INPUT_SIZE):
-        self.model, config = checkpoint.load(path)
+    def __init__(
+        self, path: Path | str, input_hw: tuple[int, int] = spec.DEFAULT_INPUT_SIZE, stride: int | None = None
+    ):
+        self.model, config = checkpoint.load(path, stride=stride)
         self.stride, self.input_hw = config.stride, tuple(input_hw)
         spec.check_input_size(*self.input_hw, self.stride)
         self.metadata = spec.float_metadata(self.stride, self.input_hw)

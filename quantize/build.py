@@ -31,6 +31,7 @@ def quantize(
     metric: str = "keypoints/AP",
     held_back_images: int | None = None,
     debug_images: int = 16,
+    stride: int | None = None,
 ) -> list[Path]:
     """Write each variant as personlab_<backbone>_<HxW>_<variant>.tflite (+ .json); returns the .tflite paths.
 
@@ -39,6 +40,7 @@ def quantize(
     outside the calibration manifest), debug_images: the `mixed` variant's search (quantize.mixed).
     Bad input (unknown variant, missing or empty calibration set, calibration at another size,
     negative budget, unknown metric) raises FileNotFoundError / ValueError before any conversion.
+    stride: build the checkpoint at another output stride (checkpoint.load).
     """
     rows = get(tuple(variants))
     input_hw = (int(input_hw[0]), int(input_hw[1]))
@@ -58,8 +60,8 @@ def quantize(
     from personlab import checkpoint as checkpoint_lib
     from personlab.inference import KerasPredictor
 
-    model, config = checkpoint_lib.load(checkpoint, input_hw)
-    reference = KerasPredictor(checkpoint, input_hw)
+    model, config = checkpoint_lib.load(checkpoint, input_hw, stride)
+    reference = KerasPredictor(checkpoint, input_hw, stride)
     report_images = val_images(coco_dir, sqnr_images, input_hw)
     calibration = {
         **{key: manifest[key] for key in ("split", "strategy", "seed")},

@@ -411,6 +411,7 @@ def quantize_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--held-back-images", type=positive, default=None, help="mixed: train images outside the calibration set"
     )
+    p.add_argument("--stride", type=int, choices=spec.STRIDES, help="build at this output stride, not the checkpoint's")
     p.add_argument("--out", type=Path, default=Path("artifacts"))
 
 
@@ -420,6 +421,7 @@ def run_quantize(args) -> None:
     for path in quantize(
         args.model, args.calibration, args.variants, args.input_size, args.out, coco_dir=args.coco_dir,
         sqnr_images=args.sqnr_images, budget=args.budget, metric=args.metric, held_back_images=args.held_back_images,
+        stride=args.stride,
     ):  # fmt: skip
         print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) and its metadata {path.with_suffix('.json').name}")
 

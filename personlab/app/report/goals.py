@@ -28,8 +28,11 @@ def ms(row: dict, threads: str = LATENCY_THREADS) -> float:
 
 
 def float_of(result: dict, row: dict) -> dict | None:
-    """The Keras float row at the row's input size (what its drop is measured against)."""
-    return next((r for r in result["rows"] if r["kind"] == "keras" and r["input_hw"] == row["input_hw"]), None)
+    """The Keras float row at the row's input size and stride (what its drop is measured against)."""
+    same = (list(row["input_hw"]), row.get("stride"))
+    return next(
+        (r for r in result["rows"] if r["kind"] == "keras" and (list(r["input_hw"]), r.get("stride")) == same), None
+    )
 
 
 def drops(result: dict, row: dict) -> tuple[float, float] | None:

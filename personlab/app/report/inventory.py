@@ -18,6 +18,7 @@ from personlab.data import DataError
 #: What every report must have (513x513 unless named): the quantization table and the PoseNet comparison.
 REQUIRED = ("float32", "float16", "dynamic_range", "full_int8", "int8_float_io", "int16x8", "mixed")
 POSENET_HW = (353, 481)
+MAIN = (spec.DEFAULT_INPUT_SIZE, spec.DEFAULT_STRIDE)  # the quantization table's input size and stride
 #: The calibration of the main full_int8 (personlab calibrate's defaults); other 513x513 ones are the study's.
 MAIN_CALIBRATION = {"strategy": "random", "images": 300, "seed": 0}
 ANCHORS = {
@@ -37,6 +38,7 @@ class Row:
     path: str
     input_hw: tuple[int, int]
     variant: str  # the artifact's variant, "keras" for the float model, the anchor's name
+    stride: int = spec.DEFAULT_STRIDE
     note: str = ""
     calibration: dict = field(default_factory=dict)
     sqnr_db: dict | None = None
@@ -50,9 +52,11 @@ def hw_name(input_hw) -> str:
     return f"{input_hw[0]}x{input_hw[1]}"
 
 
-def row_name(variant: str, input_hw) -> str:
-    """The variant at 513x513 (the quantization table's rows); `variant_HxW` at other sizes."""
-    return variant if tuple(input_hw) == spec.DEFAULT_INPUT_SIZE else f"{variant}_{hw_name(input_hw)}"
+def row_name(variant: str, input_hw, stride: int = spec.DEFAULT_STRIDE) -> str:
+    """The variant at 513x513 and stride 16 (the quantization table's rows); else `variant[_s8]_HxW`."""
+    if tuple(input_hw) == spec.DEFAULT_INPUT_SIZE and stride == spec.DEFAULT_STRIDE:
+        return variant
+    return f"{variant}{'' if stride == spec.DEFAULT_STRIDE else f'_s{stride}'}_{hw_name(input_hw)}"
 
 
 def read_metadata(path: Path) -> dict | None:
@@ -77,15 +81,19 @@ def ours(artifacts: Path, weights: str) -> tuple[list[Row], list[str]]:
             stale.append(f"{path} (metadata version {meta.get('metadata_version')}, now {spec.METADATA_VERSION})")
             continue
         hw, variant, calibration = tuple(meta["input_size"]), meta["variant"], meta.get("calibration", {})
+        stride = int(meta["spec"]["stride"])
         study = (  # the calibration study varies the main full_int8's calibration, at 513x513
             variant == "full_int8"
             and hw == spec.DEFAULT_INPUT_SIZE
+            and stride == spec.DEFAULT_STRIDE
             and any(calibration.get(k) != v for k, v in MAIN_CALIBRATION.items())
         )
-        name = f"full_int8_{calibration['strategy']}_{calibration['images']}" if study else row_name(variant, hw)
+        name = (
+            f"full_int8_{calibration['strategy']}_{calibration['images']}" if study else row_name(variant, hw, stride)
+        )
         sqnr = meta.get("sqnr_db", {}).get("heads")
         group = "calibration" if study else "ours"
-        rows.append(Row(name, group, "tflite", str(path), hw, variant, "", calibration, sqnr))
+        rows.append(Row(name, group, "tflite", str(path), hw, variant, stride, "", calibration, sqnr))
     return rows, stale
 
 
@@ -99,7 +107,8 @@ def imported(directory: Path | None) -> list[Row]:
         alpha = meta.get("model", {}).get("alpha")
         name = f"bodypix_{int(round(alpha * 100)):03d}_{meta.get('variant')}" if alpha else path.stem
         note = f"BodyPix 2.0 MobileNetV1 {alpha} through `personlab import-bodypix` (no training), exported to TFLite"
-        rows.append(Row(name, "anchor", "tflite", str(path), tuple(meta["input_size"]), meta["variant"], note))
+        hw, stride = tuple(meta["input_size"]), int(meta["spec"]["stride"])
+        rows.append(Row(name, "anchor", "tflite", str(path), hw, meta["variant"], stride, note))
     return rows
 
 
@@ -112,7 +121,7 @@ def anchors(weights_dir: Path) -> list[Row]:
         if not path.is_file():
             raise DataError(f"Google anchor {name} is missing: {path} (WEIGHTS_DIR)")
         hw = GooglePredictor(path, 1, name).input_hw
-        rows.append(Row(name, "anchor", "google", str(path), hw, name, note))
+        rows.append(Row(name, "anchor", "google", str(path), hw, name, note=note))
     return rows
 
 
@@ -128,11 +137,12 @@ def inventory(checkpoint_path: Path, artifacts: Path, weights_dir: Path, importe
             f"report: {'; '.join(problems)} under {artifacts} for {checkpoint_path}: `make pipeline` builds them "
             "(stale files can also be deleted)"
         )
+    sizes = sorted({(r.input_hw, r.stride) for r in found if r.integer}, key=lambda s: (s != MAIN, s))
     keras = [
-        Row(row_name("keras_float", hw), "ours", "keras", str(checkpoint_path), hw, "keras",
+        Row(row_name("keras_float", hw, stride), "ours", "keras", str(checkpoint_path), hw, "keras", stride,
             "the checkpoint in Keras: not a LiteRT artifact (no latency)")
-        for hw in sorted({r.input_hw for r in found if r.integer}, key=lambda hw: hw != spec.DEFAULT_INPUT_SIZE)
+        for hw, stride in sizes
     ]  # fmt: skip
     order = {v: i for i, v in enumerate(("float32", "float16", "onnx_float32", *REQUIRED))}
-    found.sort(key=lambda r: (r.group, r.input_hw != spec.DEFAULT_INPUT_SIZE, r.input_hw, order.get(r.variant, 9)))
+    found.sort(key=lambda r: (r.group, (r.input_hw, r.stride) != MAIN, r.input_hw, r.stride, order.get(r.variant, 9)))
     return keras + found + imported(imported_dir) + anchors(weights_dir)

@@ -87,7 +87,7 @@ def make_predictor(row: Row, threads: int):
 
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(threads)
-    return KerasPredictor(row.path, row.input_hw)
+    return KerasPredictor(row.path, row.input_hw, row.stride)
 
 
 def metrics_of(stats: dict[str, float]) -> dict[str, float]:
@@ -101,7 +101,7 @@ def coco_metrics(row: Row, coco_dir: str, ids: list[int]) -> dict[str, dict]:
     predictor = make_predictor(row, threads=1)
     dataset = CocoPersons(coco_dir, "val")
     out = {"mobile": metrics_of(evaluate_model(predictor, dataset, ids, decoder="mobile")[1])}
-    if row.kind == "keras" and tuple(row.input_hw) == spec.DEFAULT_INPUT_SIZE:
+    if row.kind == "keras" and (tuple(row.input_hw), row.stride) == (spec.DEFAULT_INPUT_SIZE, spec.DEFAULT_STRIDE):
         out["reference"] = metrics_of(evaluate_model(predictor, dataset, ids, decoder="reference")[1])
     return out
 
@@ -116,7 +116,7 @@ def _quiet_worker() -> None:
 def all_metrics(rows: list[Row], p: Protocol, ids: list[int], cache: Cache, jobs: int) -> Iterator[tuple[Row, dict]]:
     """(row, metrics) for every row, cached ones first, the rest measured by `jobs` processes."""
     code = code_sha256()
-    keys = {r.name: key("coco", content_sha256(r), r.input_hw, p.coco_dir, ids, code) for r in rows}
+    keys = {r.name: key("coco", content_sha256(r), r.input_hw, r.stride, p.coco_dir, ids, code) for r in rows}
     todo = []
     for r in rows:
         if (hit := cache.get(keys[r.name])) is not None:
