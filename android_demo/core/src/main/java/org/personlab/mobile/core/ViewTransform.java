@@ -5,6 +5,8 @@ package org.personlab.mobile.core;
  * crop), the crop scaled to fill the view and centred (PreviewView's FILL_CENTER; with a shared ViewPort
  * the crop already has the view's aspect), and mirrored left-right for the front camera (the preview is
  * mirrored, the analysed frames are not). Axis-aligned: x_view = sx * x + ox, y_view = sy * y + oy.
+ * Input and crop coordinates are pixel indices (pixel u's centre at u, as the letterbox and the decoder
+ * use them); view coordinates are continuous (pixel u of the crop covers [u, u + 1) before scaling).
  */
 public final class ViewTransform {
     public final double sx;
@@ -23,11 +25,11 @@ public final class ViewTransform {
         double fill = Math.max((double) viewW / uprightW, (double) viewH / uprightH);
         double cx = (viewW - fill * uprightW) / 2.0;
         double cy = (viewH - fill * uprightH) / 2.0;
-        // input -> crop: (x - tx) / scale; crop -> view: fill * x + c
+        // input -> crop index: (x - tx) / scale; crop index -> view: fill * (u + 0.5) + c
         double sx = fill / lb.scale;
-        double ox = cx - lb.tx * sx;
+        double ox = cx + fill * 0.5 - lb.tx * sx;
         double sy = fill / lb.scale;
-        double oy = cy - lb.ty * sy;
+        double oy = cy + fill * 0.5 - lb.ty * sy;
         if (mirror) {
             sx = -sx;
             ox = viewW - ox;

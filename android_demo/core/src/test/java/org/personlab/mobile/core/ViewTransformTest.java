@@ -12,12 +12,13 @@ public class ViewTransformTest {
         // a 480x640 upright crop (portrait viewport) in a 1080x1440 view, 513x513 input
         Letterbox lb = Letterbox.fit(640, 480, 513, 513);
         ViewTransform t = ViewTransform.of(lb, 480, 640, 1080, 1440, false);
-        assertEquals(0.0, t.viewX(lb.toInputX(0)), 1e-9);
-        assertEquals(0.0, t.viewY(lb.toInputY(0)), 1e-9);
-        assertEquals(1080.0, t.viewX(lb.toInputX(480)), 1e-9);
-        assertEquals(1440.0, t.viewY(lb.toInputY(640)), 1e-9);
+        // pixel u covers [u - 0.5, u + 0.5] in index coordinates: the crop's outer edges are -0.5 and W - 0.5
+        assertEquals(0.0, t.viewX(lb.toInputX(-0.5)), 1e-9);
+        assertEquals(0.0, t.viewY(lb.toInputY(-0.5)), 1e-9);
+        assertEquals(1080.0, t.viewX(lb.toInputX(479.5)), 1e-9);
+        assertEquals(1440.0, t.viewY(lb.toInputY(639.5)), 1e-9);
         ViewTransform m = ViewTransform.of(lb, 480, 640, 1080, 1440, true);
-        assertEquals(1080.0, m.viewX(lb.toInputX(0)), 1e-9);
+        assertEquals(1080.0, m.viewX(lb.toInputX(-0.5)), 1e-9);
         assertEquals(1080.0 - t.viewX(200), m.viewX(200), 1e-9);
         assertEquals(t.viewY(200), m.viewY(200), 1e-9);
     }
@@ -28,9 +29,56 @@ public class ViewTransformTest {
         Letterbox lb = Letterbox.fit(480, 640, 513, 513);
         ViewTransform t = ViewTransform.of(lb, 640, 480, 1080, 1920, false);
         double fill = 1920.0 / 480.0;
-        assertEquals((1080 - fill * 640) / 2, t.viewX(lb.toInputX(0)), 1e-9);
-        assertEquals(1920.0, t.viewY(lb.toInputY(480)), 1e-9);
-        assertEquals(540.0, t.viewX(lb.toInputX(320)), 1e-9);
+        assertEquals((1080 - fill * 640) / 2, t.viewX(lb.toInputX(-0.5)), 1e-9);
+        assertEquals(1920.0, t.viewY(lb.toInputY(479.5)), 1e-9);
+        assertEquals(540.0, t.viewX(lb.toInputX(319.5)), 1e-9);
+    }
+
+    /**
+     * A dot in a rotated, cropped camera frame: through FrameConverter into the model input and back
+     * through ViewTransform, it lands where the preview shows that frame pixel (the upright crop scaled
+     * to the view), for every rotation, mirrored for the front camera.
+     */
+    @Test
+    public void aFramePixelComesBackWhereThePreviewShowsIt() {
+        int fw = 64;
+        int fh = 48;
+        int fx = 37; // the dot, in frame pixels
+        int fy = 15;
+        for (int rotation = 0; rotation < 360; rotation += 90) {
+            FrameGeometry g = new FrameGeometry(fw, fh, 8, 4, 48, 40, rotation);
+            byte[] rgba = new byte[4 * fw * fh];
+            int at = 4 * (fy * fw + fx);
+            rgba[at] = rgba[at + 1] = rgba[at + 2] = (byte) 255;
+            FrameConverter converter = new FrameConverter(97, 129);
+            Letterbox lb = converter.convertRgba(rgba, 4 * fw, 4, g);
+            byte[] in = converter.rgb();
+            int best = 0;
+            for (int i = 0; i < in.length; i += 3) {
+                best = (in[i] & 0xFF) > (in[best] & 0xFF) ? i : best;
+            }
+            double inputX = (best / 3) % 129;
+            double inputY = (best / 3) / 129;
+            int u = -1;
+            int v = -1;
+            for (int uu = 0; uu < g.uprightW; uu++) { // the upright pixel that is the dot
+                for (int vv = 0; vv < g.uprightH; vv++) {
+                    if (g.frameX(uu, vv) == fx && g.frameY(uu, vv) == fy) {
+                        u = uu;
+                        v = vv;
+                    }
+                }
+            }
+            double fill = 10.0; // a view of exactly 10 x the upright crop
+            for (boolean mirror : new boolean[] {false, true}) {
+                ViewTransform t = ViewTransform.of(lb, g.uprightW, g.uprightH, 10 * g.uprightW, 10 * g.uprightH, mirror);
+                double wantX = fill * (u + 0.5);
+                wantX = mirror ? 10 * g.uprightW - wantX : wantX;
+                double tolerance = fill * 0.5 / lb.scale + 1e-9; // the brightest input pixel is within half a pixel
+                assertEquals("rotation " + rotation + " x", wantX, t.viewX(inputX), tolerance);
+                assertEquals("rotation " + rotation + " y", fill * (v + 0.5), t.viewY(inputY), tolerance);
+            }
+        }
     }
 
     @Test
