@@ -8,8 +8,9 @@ android_demo/core/src/test/resources/tracking/:
                   (yx, scores, scale) and the Python tracks (id, index, smoothed yx)
 
 Sequences: the walking pair, five people (classroom.gif's four with the walker of
-one-by-one-person-detection.gif laid over them; TrackerBench times it), and that walker leaving for
-longer than max_age_s (a new id on return).
+one-by-one-person-detection.gif laid over them; TrackerBench times it), that walker leaving for
+longer than max_age_s (a new id on return), and a stretch of the mp4 where one- to three-frame false
+detections start tentative tracks that die unconfirmed (min_person_score 0.1 lets them in).
 
     .venv/bin/python android_demo/tools/make_tracking_golden.py [--artifact ...]
 """
@@ -34,10 +35,15 @@ OUT = ROOT / "android_demo" / "core" / "src" / "test" / "resources" / "tracking"
 VIDEOS = ROOT.parent / "shared" / "videos"
 
 
-def decoded(predictor: LiteRTPredictor, name: str) -> list[tuple[float, list[mobile_decoder.Person]]]:
-    """Per frame: time and people, rounded as the fixture stores them (both trackers see the same numbers)."""
+def decoded(
+    predictor: LiteRTPredictor, name: str, frames: range | None = None
+) -> list[tuple[float, list[mobile_decoder.Person]]]:
+    """Per frame (all, or those in `frames`): time and people, rounded as the fixture stores them (both trackers
+    see the same numbers)."""
     out = []
     for frame in read_frames(VIDEOS / name):
+        if frames is not None and frame.index not in frames:
+            continue
         _, model_input = geometry.letterboxed(frame.rgb, predictor.input_hw)
         heads = mobile_decoder.Heads.from_outputs(predictor.raw(model_input), predictor.metadata)
         people = [
@@ -76,11 +82,13 @@ def main() -> None:
     walker = decoded(predictor, "one-by-one-person-detection.gif")
     five = [(t, seated + walker[i % len(walker)][1]) for i, (t, seated) in enumerate(classroom)]
     away = walker[:12] + walker[30:]  # gone 1.8 s
+    ghosts = decoded(predictor, "one-by-one-person-detection.mp4", range(1170, 1260))
     sequences = {
         "face-demographics-walking.gif": sequence(meta, walking, {}),
         "classroom.gif + one-by-one walker (5 people)": sequence(meta, five, {}),
         "one-by-one walker, away 1.8 s": sequence(meta, away, {"max_age_s": 1.0}),
         "face-demographics-walking.gif, raw": sequence(meta, walking, {"smoothing": False}),
+        "one-by-one-person-detection.mp4 frames 1170-1259, ghosts": sequence(meta, ghosts, {"min_person_score": 0.1}),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "metadata.json").write_text(json.dumps(meta, indent=1) + "\n")

@@ -5,7 +5,7 @@ package org.personlab.mobile.core;
  * next update.
  */
 public final class Track {
-    /** Stable across frames, from 0 in order of appearance. */
+    /** Stable across frames, from 0 in order of confirmation. */
     public int id;
     /** Position of its person in the list given to {@link Tracker#update}. */
     public int index;

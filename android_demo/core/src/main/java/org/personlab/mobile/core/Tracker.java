@@ -12,8 +12,10 @@ import java.util.List;
  * <p>Each frame the decoded people, strongest first, continue live tracks greedily: a person takes the
  * unclaimed track it resembles most, by OKS (the metadata's sigmas) over the keypoints confident in both,
  * or by box IoU when they share fewer than {@code minKeypoints}; under {@code minSimilarity} it starts a new
- * track. Tracks unseen for {@code maxAgeS} end. The state is a fixed pool of {@code maxTracks} slots; after
- * the first frames with the most people, {@link #update} allocates nothing.
+ * track. A new track is tentative (no id, not returned) until it has been matched in {@code minHits} frames in
+ * a row, so that one-frame false detections never take an id; a tentative track ends at its first miss, a
+ * confirmed one after {@code maxAgeS} unseen. The state is a fixed pool of {@code maxTracks} slots; after the
+ * first frames with the most people, {@link #update} allocates nothing.
  *
  * <pre>
  * Tracker tracker = Tracker.from(metadata);
@@ -23,11 +25,13 @@ import java.util.List;
  */
 public final class Tracker {
     private static final int FREE = -1;
+    private static final int TENTATIVE = -2; // a live track without an id yet
 
     private final TrackerConfig cfg;
     private final int k;
     private final double[] tolerance; // (K,) OKS: exp(-d2 / (area * tolerance))
-    private final int[] ids; // (M,) FREE or the track id
+    private final int[] ids; // (M,) the track id, FREE or TENTATIVE
+    private final int[] hits; // (M,) frames in a row a tentative track has been matched
     private final double[][] ty; // (M, K) raw keypoints of each track's last person
     private final double[][] tx;
     private final boolean[][] confident; // (M, K)
@@ -38,6 +42,7 @@ public final class Tracker {
     private final ArrayList<Track> out;
     private final List<Track> outView;
     private int nextId;
+    private double time; // of the last update
 
     // per-frame scratch, grown to the most people seen
     private int[] chosen = new int[0];
@@ -60,6 +65,7 @@ public final class Tracker {
         }
         int m = cfg.maxTracks;
         ids = new int[m];
+        hits = new int[m];
         ty = new double[m][k];
         tx = new double[m][k];
         confident = new boolean[m][k];
@@ -86,6 +92,7 @@ public final class Tracker {
     public void reset() {
         Arrays.fill(ids, FREE);
         nextId = 0;
+        time = Double.NEGATIVE_INFINITY;
         out.clear();
         people = 0;
     }
@@ -93,17 +100,19 @@ public final class Tracker {
     /**
      * Tracks the people of the frame taken at {@code timeSeconds} (increasing). Returns the tracked people's
      * tracks in the order of {@code people} (a read-only view, valid until the next call); people scoring under
-     * {@code minPersonScore} are not tracked, and with more people than free slots the weakest stay untracked.
+     * {@code minPersonScore} are not tracked, nor are the people of tentative tracks returned, and with more
+     * people than free slots the weakest stay untracked.
      */
     public List<Track> update(List<Person> frame, double timeSeconds) {
         double t = timeSeconds;
         grow(frame.size());
         people = frame.size();
         for (int s = 0; s < ids.length; s++) {
-            if (ids[s] != FREE && t - lastSeen[s] > cfg.maxAgeS) {
+            if ((ids[s] == TENTATIVE && lastSeen[s] < time) || (ids[s] != FREE && t - lastSeen[s] > cfg.maxAgeS)) {
                 ids[s] = FREE;
             }
         }
+        time = t;
         int n = 0;
         for (int i = 0; i < frame.size(); i++) {
             slotOfPerson[i] = FREE;
@@ -167,7 +176,8 @@ public final class Tracker {
             }
             slotOf[p] = slot;
             fresh[p] = true;
-            ids[slot] = nextId++;
+            ids[slot] = TENTATIVE;
+            hits[slot] = 0;
             lastSeen[slot] = t;
         }
         for (int p = 0; p < n; p++) {
@@ -175,6 +185,9 @@ public final class Tracker {
                 continue;
             }
             int slot = slotOf[p];
+            if (ids[slot] == TENTATIVE && ++hits[slot] >= cfg.minHits) {
+                ids[slot] = nextId++; // strongest first: the order ids are handed out in
+            }
             Person person = frame.get(chosen[p]);
             Track track = pool[slot];
             if (fresh[p]) {
@@ -194,7 +207,9 @@ public final class Tracker {
             System.arraycopy(person.x, 0, tx[slot], 0, k);
             System.arraycopy(personConfident[p], 0, confident[slot], 0, k);
             System.arraycopy(personBox[p], 0, box[slot], 0, 4);
-            slotOfPerson[chosen[p]] = slot;
+            if (ids[slot] != TENTATIVE) {
+                slotOfPerson[chosen[p]] = slot;
+            }
         }
         for (int i = 0; i < people; i++) {
             if (slotOfPerson[i] != FREE) {

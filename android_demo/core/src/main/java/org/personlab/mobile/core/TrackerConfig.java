@@ -12,6 +12,7 @@ public final class TrackerConfig {
     public double keypointFloor;
     public int minKeypoints;
     public double minSimilarity;
+    public int minHits;
     public double maxAgeS;
     public int maxTracks;
     public boolean smoothing;
@@ -35,6 +36,7 @@ public final class TrackerConfig {
             c.keypointFloor = number(d, "keypoint_floor");
             c.minKeypoints = Json.integer(d.get("min_keypoints"), "tracker.min_keypoints");
             c.minSimilarity = number(d, "min_similarity");
+            c.minHits = Json.integer(d.get("min_hits"), "tracker.min_hits");
             c.maxAgeS = number(d, "max_age_s");
             c.maxTracks = Json.integer(d.get("max_tracks"), "tracker.max_tracks");
             Object smoothing = d.get("smoothing");

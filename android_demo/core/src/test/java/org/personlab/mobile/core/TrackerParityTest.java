@@ -52,6 +52,8 @@ public class TrackerParityTest {
                 c.smoothing = (Boolean) e.getValue();
             } else if (e.getKey().equals("max_age_s")) {
                 c.maxAgeS = Json.number(e.getValue(), "max_age_s");
+            } else if (e.getKey().equals("min_person_score")) {
+                c.minPersonScore = Json.number(e.getValue(), "min_person_score");
             } else {
                 throw new IllegalArgumentException("override " + e.getKey() + " not handled by the test");
             }
