@@ -8,12 +8,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The artifacts shipped in the app's assets, by name (personlab_<backbone>_<H>x<W>_<variant>.tflite):
- * which input sizes there are and which file a backend runs at a size (its variant, see
- * {@link Backend#variant}).
+ * The artifacts shipped in the app's assets, by name (personlab_<backbone>[_s<stride>]_<H>x<W>_<variant>.tflite,
+ * the stride named when it is not the default): which input sizes there are ("HxW", "HxW s8") and which
+ * file a backend runs at a size (its variant, see {@link Backend#variant}).
  */
 public final class ModelCatalog {
-    private static final Pattern NAME = Pattern.compile("personlab_(.+)_(\\d+)x(\\d+)_([a-z0-9_]+)\\.tflite");
+    private static final Pattern NAME = Pattern.compile("personlab_(.+?)(?:_s(\\d+))?_(\\d+)x(\\d+)_([a-z0-9_]+)\\.tflite");
 
     /** One artifact file. */
     public static final class Model {
@@ -22,17 +22,20 @@ public final class ModelCatalog {
         public final int inputH;
         public final int inputW;
         public final String variant;
+        public final String strideTag; // "" for the default stride, else e.g. "s8"
 
-        Model(String file, String backbone, int inputH, int inputW, String variant) {
+        Model(String file, String backbone, String strideTag, int inputH, int inputW, String variant) {
             this.file = file;
             this.backbone = backbone;
+            this.strideTag = strideTag;
             this.inputH = inputH;
             this.inputW = inputW;
             this.variant = variant;
         }
 
+        /** "HxW", or "HxW s8" for another output stride. */
         public String size() {
-            return inputH + "x" + inputW;
+            return inputH + "x" + inputW + (strideTag.isEmpty() ? "" : " " + strideTag);
         }
     }
 
@@ -43,7 +46,8 @@ public final class ModelCatalog {
         for (String f : files) {
             Matcher m = NAME.matcher(f);
             if (m.matches()) {
-                models.add(new Model(f, m.group(1), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)), m.group(4)));
+                models.add(new Model(f, m.group(1), m.group(2) == null ? "" : "s" + m.group(2), Integer.parseInt(m.group(3)),
+                        Integer.parseInt(m.group(4)), m.group(5)));
             }
         }
     }

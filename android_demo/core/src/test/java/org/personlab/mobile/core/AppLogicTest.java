@@ -25,8 +25,10 @@ public class AppLogicTest {
         ModelCatalog c = new ModelCatalog(new String[] {
             "personlab_mobilenet_v1_075_513x513_full_int8.tflite", "personlab_mobilenet_v1_075_513x513_full_int8.json",
             "personlab_mobilenet_v1_075_513x513_float16.tflite", "personlab_mobilenet_v1_075_353x481_full_int8.tflite",
-            "images", "notes.txt"});
-        assertEquals(Arrays.asList("353x481", "513x513"), c.sizes());
+            "personlab_mobilenet_v1_075_s8_353x481_full_int8.tflite", "images", "notes.txt"});
+        assertEquals(Arrays.asList("353x481", "353x481 s8", "513x513"), c.sizes());
+        assertEquals("personlab_mobilenet_v1_075_s8_353x481_full_int8.tflite", c.pick(Backend.CPU, "353x481 s8").file);
+        assertEquals("mobilenet_v1_075", c.pick(Backend.CPU, "353x481 s8").backbone);
         assertEquals("personlab_mobilenet_v1_075_513x513_full_int8.tflite", c.pick(Backend.CPU, "513x513").file);
         assertEquals("personlab_mobilenet_v1_075_513x513_full_int8.tflite", c.pick(Backend.NNAPI, "513x513").file);
         assertEquals("personlab_mobilenet_v1_075_513x513_float16.tflite", c.pick(Backend.GPU, "513x513").file);
