@@ -78,3 +78,12 @@ def test_unknown_format_and_bad_size_exit_2(capsys, tmp_path):
     assert "unknown export format(s) ['tflite9']" in capsys.readouterr().err
     assert main(["export", "--formats", "float32", "--input-size", "128", "--out", str(tmp_path)]) == 2
     assert "stride*k+1" in capsys.readouterr().err
+
+
+def test_the_checkpoint_builds_at_stride_8_and_the_name_says_so():
+    model, config = checkpoint.load(SHIPPED_CHECKPOINT, (129, 161), stride=8)
+    assert config.stride == 8 and tuple(model.outputs[0].shape[1:3]) == spec.grid_shape(129, 161, 8)
+    name = metadata.artifact_name(config, (129, 161), "full_int8")
+    assert name == "personlab_mobilenet_v1_075_s8_129x161_full_int8.tflite"
+    name = metadata.artifact_name(ModelConfig(), (129, 161), "float32")
+    assert name == "personlab_mobilenet_v1_075_129x161_float32.tflite"
