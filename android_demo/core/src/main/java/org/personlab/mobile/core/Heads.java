@@ -22,6 +22,7 @@ public final class Heads {
     public final int gh;
     public final int gw;
     public final int stride;
+    private final double inverseStride; // 1 / stride when that is exact (a power of two), else 0
     public final int inputH;
     public final int inputW;
     final double[] sigmas;
@@ -39,6 +40,7 @@ public final class Heads {
         this.gh = gh;
         this.gw = gw;
         this.stride = stride;
+        this.inverseStride = Integer.bitCount(stride) == 1 ? 1.0 / stride : 0.0;
         this.inputH = inputH;
         this.inputW = inputW;
         this.sigmas = sigmas;
@@ -173,8 +175,8 @@ public final class Heads {
      * into nodes[at..at+3], weights[at..at+3] (mobile_decoder.heads.Corners.at).
      */
     void corners(double y, double x, int[] nodes, double[] weights, int at) {
-        double gy = clip(y / stride, 0.0, gh - 1);
-        double gx = clip(x / stride, 0.0, gw - 1);
+        double gy = clip(toGrid(y), 0.0, gh - 1);
+        double gx = clip(toGrid(x), 0.0, gw - 1);
         int ty = Math.min((int) gy, gh - 2);
         int tx = Math.min((int) gx, gw - 2);
         double fy = gy - ty;
@@ -188,6 +190,11 @@ public final class Heads {
         weights[at + 1] = (1 - fy) * fx;
         weights[at + 2] = fy * (1 - fx);
         weights[at + 3] = fy * fx;
+    }
+
+    /** v / stride; a multiplication when the stride is a power of two (the same double, cheaper). */
+    private double toGrid(double v) {
+        return inverseStride != 0.0 ? v * inverseStride : v / stride;
     }
 
     static double clip(double v, double lo, double hi) {
@@ -231,8 +238,8 @@ public final class Heads {
         double scale = head.scale != 0.0 ? head.scale : 1.0;
         double zeroPoint = head.scale != 0.0 ? head.zeroPoint : 0;
         int row = gw * c;
-        double gy = Math.min(Math.max(y / stride, 0.0), gh - 1.0);
-        double gx = Math.min(Math.max(x / stride, 0.0), gw - 1.0);
+        double gy = Math.min(Math.max(toGrid(y), 0.0), gh - 1.0);
+        double gx = Math.min(Math.max(toGrid(x), 0.0), gw - 1.0);
         int y0 = Math.min((int) gy, gh - 2);
         int x0 = Math.min((int) gx, gw - 2);
         double fy = gy - y0;
