@@ -1,8 +1,8 @@
 # android_demo targets, included from the top-level Makefile (run from the repo root: `make android-test`).
 # Standalone: `make -f android_demo/android.mk android-test`.
 #
-#   android-test      pure-Java core (decoder port, metadata, letterbox) + JUnit 4 golden-parity tests, no Android SDK
-#   android-bench     Java decoder timings on the golden frames -> reports/bench/java_decoder.json
+#   android-test      pure-Java core (decoder, metadata, frame conversion, view geometry, tracker) + JUnit 4 tests, no Android SDK
+#   android-bench     Java decoder timings and allocations on the golden frames, preprocessing -> reports/bench/java_decoder.json
 #   android-fixtures  regenerate the golden fixtures from the shipped full-int8 artifact (Python mobile decoder)
 #   android-tracking-fixtures  the Java tracker's golden fixtures (Python tracker on real clips, same artifact)
 #   android-track-bench  Java tracker + One Euro filter time per frame at 5 people -> reports/bench/java_tracker.json
