@@ -4,6 +4,7 @@ never time each other)."""
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import platform
@@ -22,6 +23,7 @@ from personlab.app.report.cache import Cache, file_sha256, key
 from personlab.app.report.inventory import Row
 from personlab.data import CocoPersons
 
+log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[3]
 THREADS = (1, 2)
 KEYPOINT_STATS = ("AP", "AP50", "AP75", "APm", "APl", "AR")
@@ -131,6 +133,7 @@ def all_metrics(rows: list[Row], p: Protocol, ids: list[int], cache: Cache, jobs
         for future in as_completed(futures):
             r = futures[future]
             cache.put(keys[r.name], future.result())
+            log.info("report: measured %s (kp AP %.3f)", r.name, future.result()["mobile"]["keypoints/AP"])
             yield r, future.result()
 
 
