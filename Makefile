@@ -17,13 +17,18 @@ CALIBRATION := $(ARTIFACTS)/calibration
 # What an artifact's bytes and metadata come from besides the checkpoint: a change here rebuilds.
 BUILD_CODE := $(wildcard export/*.py quantize/*.py calibration/*.py) \
 	$(addprefix personlab/,model.py spec.py decoder_config.py checkpoint.py geometry.py bodypix.py)
-# full_int8 at these input sizes besides 513x513: PoseNet's (353x481), phone camera frames in 4:3 landscape
-# and portrait, and BodyPix's 720x1280 (as stride*k+1). `make frontier` adds FRONTIER_SIZES.
-SIZES          := 353x481 481x641 641x481 721x1281
-FRONTIER_SIZES := 257x257 385x385 385x513 513x385
-SIZE_CALIBRATION := 128
-# full_int8 at output stride 8 (the same weights, dilated): finer grids for small people.
+# full_int8 at these input sizes besides 513x513: Google's operating points, PoseNet's 353x481 and
+# BodyPix's 720x1280 (as stride*k+1); and at output stride 8 (the same weights, dilated: finer grids).
+SIZES         := 353x481 721x1281
 STRIDE8_SIZES := 353x481
+# `make frontier` adds a sweep chosen before measuring: squares, 4:3 camera frames in landscape and
+# portrait, a step between, stride 8 at the larger ones; and the int16x8 variant (no fast CPU kernels:
+# about a second per invoke, minutes to evaluate).
+FRONTIER_SIZES         := 257x257 385x385 385x513 513x385 481x641 641x481 513x705
+FRONTIER_STRIDE8_SIZES := 257x257 481x641 513x513
+SIZE_CALIBRATION := 128
+# The variants `make quantize` builds at 513x513 (int16x8 is the frontier's).
+VARIANTS := dynamic_range full_int8 int8_float_io mixed
 # The calibration study: full_int8 at 513x513 from other calibration sets (strategy_images).
 CALIBRATION_STUDY := random_8 random_32 random_128 stratified_8 stratified_32 stratified_128 stratified_300
 
@@ -41,16 +46,17 @@ $(STAMP): pyproject.toml requirements.lock
 	rm -f $(VENV)/.installed-* && touch $@
 
 # The main job, from the committed checkpoint on the embedded default data: every artifact (float32,
-# float16, ONNX, ONNX->TFLite, dynamic-range, full int8, int8 float I/O, int16x8, mixed precision, full int8
-# at SIZES, BodyPix 0.50 imported; each with its metadata), then the report that measures them. Each step
-# is skipped when its outputs are newer than the checkpoint and the code that builds them.
+# float16, ONNX, ONNX->TFLite, VARIANTS, full int8 at SIZES and STRIDE8_SIZES, BodyPix 0.50 imported; each
+# with its metadata), then the report that measures them. Each step is skipped when its outputs are newer
+# than the checkpoint and the code that builds them.
 pipeline: artifacts report
 
 artifacts: $(ARTIFACTS)/.export.done $(ARTIFACTS)/.quantize.done $(SIZES:%=$(ARTIFACTS)/sizes/%/.done) \
 	$(STRIDE8_SIZES:%=$(ARTIFACTS)/sizes_s8/%/.done) $(ARTIFACTS)/imported/.done
 
-# The wider sweep of input sizes, measured by the report with the rest.
-frontier: $(FRONTIER_SIZES:%=$(ARTIFACTS)/sizes/%/.done) pipeline
+# The wider sweep, measured by the report with the rest.
+frontier: $(FRONTIER_SIZES:%=$(ARTIFACTS)/sizes/%/.done) $(FRONTIER_STRIDE8_SIZES:%=$(ARTIFACTS)/sizes_s8/%/.done) \
+	$(ARTIFACTS)/.int16x8.done pipeline
 
 calibration-study: $(CALIBRATION_STUDY:%=$(ARTIFACTS)/calibration_study/%/.done) pipeline
 
@@ -75,7 +81,13 @@ $(ARTIFACTS)/.export.done: $(MODEL) $(BUILD_CODE) | setup
 quantize: $(ARTIFACTS)/.quantize.done
 
 $(ARTIFACTS)/.quantize.done: $(MODEL) $(BUILD_CODE) $(CALIBRATION)/manifest.json | setup
-	$(BIN)/personlab quantize --model $(CHECKPOINT).json --calibration $(CALIBRATION) --out $(ARTIFACTS)
+	$(BIN)/personlab quantize --model $(CHECKPOINT).json --calibration $(CALIBRATION) --variants $(VARIANTS) \
+		--out $(ARTIFACTS)
+	touch $@
+
+$(ARTIFACTS)/.int16x8.done: $(MODEL) $(BUILD_CODE) $(CALIBRATION)/manifest.json | setup
+	$(BIN)/personlab quantize --model $(CHECKPOINT).json --calibration $(CALIBRATION) --variants int16x8 \
+		--out $(ARTIFACTS)
 	touch $@
 
 # full_int8 at one more input size (its own calibration set: SIZE_CALIBRATION random train images,

@@ -16,7 +16,7 @@ from personlab import checkpoint, spec
 from personlab.data import DataError
 
 #: What every report must have (513x513 unless named): the quantization table and the PoseNet comparison.
-REQUIRED = ("float32", "float16", "dynamic_range", "full_int8", "int8_float_io", "int16x8", "mixed")
+REQUIRED = ("float32", "float16", "dynamic_range", "full_int8", "int8_float_io", "mixed")
 POSENET_HW = (353, 481)
 MAIN = (spec.DEFAULT_INPUT_SIZE, spec.DEFAULT_STRIDE)  # the quantization table's input size and stride
 #: The calibration of the main full_int8 (personlab calibrate's defaults); other 513x513 ones are the study's.
@@ -143,6 +143,6 @@ def inventory(checkpoint_path: Path, artifacts: Path, weights_dir: Path, importe
             "the checkpoint in Keras: not a LiteRT artifact (no latency)")
         for hw, stride in sizes
     ]  # fmt: skip
-    order = {v: i for i, v in enumerate(("float32", "float16", "onnx_float32", *REQUIRED))}
+    order = {v: i for i, v in enumerate(("float32", "float16", "onnx_float32", *REQUIRED, "int16x8"))}
     found.sort(key=lambda r: (r.group, (r.input_hw, r.stride) != MAIN, r.input_hw, r.stride, order.get(r.variant, 9)))
     return keras + found + imported(imported_dir) + anchors(weights_dir)
