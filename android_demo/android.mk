@@ -2,7 +2,8 @@
 # Standalone: `make -f android_demo/android.mk android-test`.
 #
 #   android-test      pure-Java core (decoder, metadata, frame conversion, view geometry, tracker) + JUnit 4 tests, no Android SDK
-#   android-bench     Java decoder timings and allocations on the golden frames, preprocessing -> reports/bench/java_decoder.json
+#   android-bench     Java decoder timings and allocations on the golden frames, preprocessing -> reports/bench/java_decoder.json;
+#                     its worst case on hostile outputs -> reports/bench/java_hostile.json
 #   android-fixtures  regenerate the golden fixtures from the shipped full-int8 artifact (Python mobile decoder)
 #   android-tracking-fixtures  the Java tracker's golden fixtures (Python tracker on real clips, same artifact)
 #   android-track-bench  Java tracker + One Euro filter time per frame at 5 people -> reports/bench/java_tracker.json
@@ -57,8 +58,18 @@ android-test: android-core
 	java -Dpersonlab.artifact=$(ANDROID_INT8) -cp $(ANDROID_BUILD)/classes:$(ANDROID_BUILD)/test-classes:$(ANDROID_CORE)/src/test/resources:$(ANDROID_JUNIT_CP) \
 		org.junit.runner.JUnitCore $(ANDROID_TESTS)
 
+# Hostile outputs at the shipped size and at a 720p frame: metadata from the Python spec, outputs made in Java.
+ANDROID_HOSTILE := 513x513 721x1281
+
 android-bench: android-core
 	java -cp $(ANDROID_BUILD)/classes:$(ANDROID_BUILD)/bench-classes org.personlab.mobile.core.DecoderBench $(ANDROID_GOLDEN) reports/bench/java_decoder.json 200 50
+	test -x $(ANDROID_PY) || $(MAKE) setup
+	mkdir -p $(ANDROID_BUILD)/hostile
+	$(ANDROID_PY) -c "import json, sys; from personlab import spec; \
+		[open(f'$(ANDROID_BUILD)/hostile/{s}.json', 'w').write(json.dumps(spec.float_metadata(16, tuple(map(int, s.split('x')))))) \
+		for s in sys.argv[1:]]" $(ANDROID_HOSTILE)
+	java -cp $(ANDROID_BUILD)/classes:$(ANDROID_BUILD)/bench-classes org.personlab.mobile.core.HostileBench \
+		reports/bench/java_hostile.json $(ANDROID_HOSTILE:%=$(ANDROID_BUILD)/hostile/%.json)
 
 android-fixtures:
 	test -x $(ANDROID_PY) || $(MAKE) setup
