@@ -32,6 +32,9 @@ VARIANTS := dynamic_range full_int8 int8_float_io mixed
 # The calibration study: full_int8 at 513x513 from other calibration sets (strategy_images).
 CALIBRATION_STUDY := random_8 random_32 random_128 stratified_8 stratified_32 stratified_128 stratified_300
 
+# Calibration sets are made by one rule for another's sake: keep them (make would delete them as intermediates).
+.SECONDARY:
+
 .PHONY: setup pipeline artifacts frontier calibration-study train calibrate export quantize evaluate report bench \
 	track-bench test lint clean
 
