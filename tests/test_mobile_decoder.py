@@ -95,7 +95,7 @@ def test_decoder_parity_on_float_outputs(val_dataset, keras_outputs):
 
 #: Pipeline budget: the int8 artifact + mobile decoder may lose at most this much AP against Keras
 #: float + reference decoder. Measured on val (200): keypoint AP 0.2863 -> 0.2808, mask AP 0.1273 ->
-#: 0.1263 at 64 calibration images; issue 5 asks full integer to stay within 1 point, so the test holds that.
+#: 0.1263 at 64 calibration images; full integer must stay within 1 point (the report's goal), so the test holds that.
 PIPELINE_BUDGET = {"keypoints/AP": 0.01, "segm/AP": 0.01}
 
 
