@@ -33,7 +33,7 @@ VARIANTS := dynamic_range full_int8 int8_float_io mixed
 CALIBRATION_STUDY := random_8 random_32 random_128 stratified_8 stratified_32 stratified_128 stratified_300
 
 # Calibration sets are made by one rule for another's sake: keep them (make would delete them as intermediates).
-.SECONDARY:
+.PRECIOUS: $(ARTIFACTS)/sizes/%/calibration/manifest.json
 
 .PHONY: setup pipeline artifacts frontier calibration-study train calibrate export quantize evaluate report bench \
 	track-bench test lint clean
