@@ -4,13 +4,19 @@ Everything the run needs is in TrainConfig; the same code runs on 2 CPU cores (t
 `make train`) or on several GPUs with `distribute=True` (tf.distribute.MirroredStrategy).
 Batch norm is frozen by default (inference mode): batches that fit a CPU are too small for
 good batch statistics, and the initial weights' statistics are the better estimate.
+
+A run folder belongs to one config: rerunning a finished run does nothing, an interrupted one
+resumes where its last epoch ended, and a different config is refused before any file is touched.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
 import logging
+import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -21,6 +27,7 @@ import tensorflow as tf
 
 from personlab import checkpoint, geometry, pretrained, spec
 from personlab.data import COCO_DIR, CocoPersons
+from personlab.files import atomic_write
 from personlab.losses import DEFAULT_LOSS_WEIGHTS, LOSSES, distillation
 from personlab.model import ModelConfig, build_model
 from personlab.pipeline import TrainingExamples
@@ -74,6 +81,53 @@ class SaveCheckpoint(keras.callbacks.Callback):
             "init": self.init_note,
         }
         checkpoint.save(self.network, self.config.model, self.out / "checkpoint", info)
+
+
+class LossLog(keras.callbacks.Callback):
+    """<out>/losses.csv, one row per finished epoch (CSVLogger's columns), rewritten atomically.
+
+    A resumed run starts at the epoch after its last backup: rows of that epoch and later (written
+    before an interrupt reached the backup) are dropped, so every epoch has exactly one row.
+    """
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path, self.rows = path, None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.rows is None:
+            old = list(csv.DictReader(io.StringIO(self.path.read_text()))) if self.path.is_file() else []
+            self.rows = [row for row in old if int(row["epoch"]) < epoch]
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.rows.append({"epoch": epoch, **{k: float(v) for k, v in sorted((logs or {}).items())}})
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=list(self.rows[-1]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.rows)
+        atomic_write(self.path, text.getvalue().encode())
+
+
+def check_run_folder(out: Path, config: TrainConfig) -> bool:
+    """True when `out` holds this config's finished run; raises ValueError when it holds another config's."""
+    recorded_path = out / "train_config.json"
+    if not recorded_path.is_file():
+        return False
+    try:
+        recorded = json.loads(recorded_path.read_text())
+    except ValueError as err:
+        raise ValueError(f"{recorded_path} is not readable JSON ({err}): use another --out") from err
+    wanted = json.loads(json.dumps(config.to_dict()))
+    if not isinstance(recorded, dict):
+        raise ValueError(f"{recorded_path} is not a training config: use another --out")
+    differ = sorted(k for k in wanted.keys() | recorded.keys() if wanted.get(k) != recorded.get(k))
+    if differ:
+        raise ValueError(
+            f"{out} holds a run with other settings ({', '.join(differ)}): rerun it with the same options "
+            "to resume, or pass another --out"
+        )
+    final = out / "checkpoint.json"
+    return final.is_file() and checkpoint.read_info(final).get("epoch") == config.epochs
 
 
 HEAD_LAYERS = frozenset(f"{h}_conv" for h in spec.HEAD_NAMES)
@@ -167,10 +221,14 @@ def training_ids(dataset: CocoPersons, config: TrainConfig) -> list[int]:
 def train(config: TrainConfig, out: Path | str) -> Path:
     """Train (or resume an interrupted run in `out`); returns the final checkpoint's json."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     unknown = set(config.loss_weights) - set(spec.HEAD_NAMES)
     if unknown:
         raise ValueError(f"unknown heads in loss weights: {sorted(unknown)}; heads are {spec.HEAD_NAMES}")
+    if check_run_folder(out, config):
+        shutil.rmtree(out / "backup", ignore_errors=True)  # left only if an interrupt hit the very end
+        log.info("%s already holds this run, finished: nothing to do", out)
+        return out / "checkpoint.json"
+    out.mkdir(parents=True, exist_ok=True)
     dataset = CocoPersons(config.coco_dir, config.split)
     ids = training_ids(dataset, config)
     augmentation = geometry.Augmentation(tuple(config.scale_range), color_jitter=config.color_jitter)
@@ -183,7 +241,7 @@ def train(config: TrainConfig, out: Path | str) -> Path:
     with strategy.scope() if strategy else contextlib.nullcontext():
         model, network, note = compile_model(config, steps * config.epochs)
     replicas = strategy.num_replicas_in_sync if strategy else 1
-    (out / "train_config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+    atomic_write(out / "train_config.json", (json.dumps(config.to_dict(), indent=2) + "\n").encode())
     log.info(
         "%s; %d images, %d steps/epoch, batch %d x %d replica(s)", note, len(ids), steps, config.batch_size, replicas
     )
@@ -193,10 +251,10 @@ def train(config: TrainConfig, out: Path | str) -> Path:
         epochs=config.epochs,
         steps_per_epoch=steps,
         verbose=1 if sys.stdout.isatty() else 2,
-        callbacks=[
+        callbacks=[  # the log first: an interrupt before the backup makes the epoch rerun, and its row rewritten
+            LossLog(out / "losses.csv"),
             keras.callbacks.BackupAndRestore(str(out / "backup")),  # resume after interruption
             *([keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if config.ema_momentum else []),
-            keras.callbacks.CSVLogger(str(out / "losses.csv"), append=True),
             SaveCheckpoint(out, config, note, network),
         ],
     )

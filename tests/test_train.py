@@ -1,15 +1,18 @@
 """Training smoke test on a few real images: the loss falls, checkpoints and the log are written,
-and a checkpoint reloads into the same network."""
+a checkpoint reloads into the same network, and a run folder resumes, reruns and refuses safely."""
 
 import csv
+import json
 
 import numpy as np
+import pytest
 
 from personlab import checkpoint, geometry
+from personlab.app.cli import main
 from personlab.data import CocoPersons
 from personlab.losses import distillation
 from personlab.model import ModelConfig
-from personlab.train import HEAD_LAYERS, TrainConfig, build_network, train, training_ids
+from personlab.train import HEAD_LAYERS, SaveCheckpoint, TrainConfig, build_network, train, training_ids
 
 
 def test_loss_falls_on_a_few_real_images(tmp_path):
@@ -107,3 +110,61 @@ def test_recolor_is_a_no_op_without_jitter_and_bounded_with_it(val_sample):
     assert rng.random() == np.random.default_rng(0).random()  # no draw when off
     out = geometry.Augmentation(color_jitter=0.3).recolor(image, np.random.default_rng(1))
     assert out.dtype == np.uint8 and out.shape == image.shape and not np.array_equal(out, image)
+
+
+def tiny_run_config(**options) -> TrainConfig:
+    small = dict(input_size=(129, 129), epochs=3, batch_size=2, steps_per_epoch=1, max_images=2)
+    return TrainConfig(model=ModelConfig("mobilenet_v2", 0.35), init="imagenet", split="val", **{**small, **options})
+
+
+def folder_state(folder) -> dict:
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def loss_log_epochs(folder) -> list[int]:
+    with open(folder / "losses.csv") as f:
+        return [int(row["epoch"]) for row in csv.DictReader(f)]
+
+
+def test_a_run_folder_is_idempotent_and_refuses_another_config_untouched(tmp_path):
+    final = train(tiny_run_config(), tmp_path)
+    before = folder_state(tmp_path)
+    assert loss_log_epochs(tmp_path) == [0, 1, 2] and not (tmp_path / "backup").exists()
+    assert train(tiny_run_config(), tmp_path) == final
+    assert folder_state(tmp_path) == before  # finished: nothing retrained, nothing rewritten
+    with pytest.raises(ValueError, match=r"other settings \(epochs, learning_rate\)"):
+        train(tiny_run_config(learning_rate=5e-4, epochs=4), tmp_path)
+    assert folder_state(tmp_path) == before
+
+
+def test_an_interrupted_run_resumes_after_its_last_epoch_with_one_log_row_per_epoch(tmp_path, monkeypatch):
+    save = SaveCheckpoint.on_epoch_end
+
+    def interrupted_after_the_second_epoch(self, epoch, logs=None):
+        save(self, epoch, logs)
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(SaveCheckpoint, "on_epoch_end", interrupted_after_the_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny_run_config(), tmp_path)
+    assert loss_log_epochs(tmp_path) == [0, 1] and (tmp_path / "backup").is_dir()
+    assert checkpoint.read_info(tmp_path / "checkpoint.json")["epoch"] == 2
+    monkeypatch.setattr(SaveCheckpoint, "on_epoch_end", save)
+    final = train(tiny_run_config(), tmp_path)
+    assert loss_log_epochs(tmp_path) == [0, 1, 2]
+    assert checkpoint.read_info(final)["epoch"] == 3 and not (tmp_path / "backup").exists()
+
+
+def test_train_command_refuses_a_folder_of_another_run_in_one_line(tmp_path, capsys):
+    recorded = tiny_run_config().to_dict()
+    (tmp_path / "train_config.json").write_text(json.dumps(recorded))
+    before = folder_state(tmp_path)
+    assert main(["train", "--out", str(tmp_path), "--epochs", "2"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and str(tmp_path) in lines[0] and "other settings" in lines[0], lines
+    assert folder_state(tmp_path) == before
