@@ -75,6 +75,20 @@ def ground_truth_results(coco: COCO, image_ids) -> list[dict]:
 DECODERS = ("reference", "mobile")
 
 
+def model_outputs(predictor, dataset, image_ids, raw: bool = False):
+    """(image_id, affine, image_hw, outputs) per image: its letterboxed input through the predictor.
+
+    raw: the tensors as the model wrote them (mobile_decoder's input); else dequantized floats.
+    """
+    from personlab import geometry
+
+    run = predictor.raw if raw else predictor
+    for image_id in image_ids:
+        image = dataset.read_image(image_id)
+        affine, model_input = geometry.letterboxed(image, predictor.input_hw)
+        yield image_id, affine, image.shape[:2], run(model_input)
+
+
 def evaluate_model(
     predictor, dataset, image_ids=None, cfg=None, decoder: str = "reference"
 ) -> tuple[list[dict], dict[str, float]]:
@@ -88,7 +102,6 @@ def evaluate_model(
 
     import mobile_decoder
     from personlab import decoder as reference
-    from personlab import geometry
     from personlab.decoder_config import DEFAULT_CONFIG
 
     if decoder not in DECODERS:
@@ -97,14 +110,11 @@ def evaluate_model(
     cfg = cfg or DEFAULT_CONFIG
     image_ids = list(dataset.image_ids if image_ids is None else image_ids)
     results: list[dict] = []
-    for image_id in tqdm(image_ids, desc=f"evaluate ({decoder} decoder)", unit="img", disable=None):
-        image = dataset.read_image(image_id)
-        affine, model_input = geometry.letterboxed(image, predictor.input_hw)
-        hw = image.shape[:2]
+    outputs = model_outputs(predictor, dataset, image_ids, raw=decoder == "mobile")
+    for image_id, affine, hw, out in tqdm(outputs, total=len(image_ids), desc=f"evaluate ({decoder} decoder)",
+                                          unit="img", disable=None):  # fmt: skip
         if decoder == "mobile":
-            raw = predictor.raw(model_input)
-            results += mobile_decoder.decode_image(raw, predictor.metadata, affine, image_id, hw, settings)
+            results += mobile_decoder.decode_image(out, predictor.metadata, affine, image_id, hw, settings)
         else:
-            outputs = predictor(model_input)
-            results += reference.decode(outputs, predictor.stride, predictor.input_hw, affine, image_id, hw, cfg)
+            results += reference.decode(out, predictor.stride, predictor.input_hw, affine, image_id, hw, cfg)
     return results, coco_eval(dataset.coco, results, image_ids)

@@ -147,7 +147,20 @@ CASES = [
     ("calibrate", "val without --force", lambda t, a: ["--split", "val"], "calibration uses the train split"),
     ("report", "no artifacts", lambda t, a: ["--artifacts", str(t / "empty")], "missing float32"),
     ("bench", "missing artifact", lambda t, a: ["--model", str(t / "none.tflite")], "no artifact"),
+    ("tune-decoder", "val images", lambda t, a: ["--model", a, "--split", "val", "--limit", "2"],
+     "chosen on held-back train images"),
+    ("tune-decoder", "a checkpoint trained on the images", lambda t, a: ["--model", str(checkpoint.SHIPPED),
+     "--limit", "2"], "held back 0 train images, fewer than --limit 2"),
+    ("tune-decoder", "unknown setting", lambda t, a: ["--model", a, "--limit", "2", "--grid", "bogus=1"],
+     "unknown decoder setting 'bogus'"),
+    ("tune-decoder", "a value of the wrong type", lambda t, a: ["--model", a, "--limit", "2", "--grid",
+     "max_people=many"], "max_people takes int values"),
+    ("tune-decoder", "--out not markdown", lambda t, a: ["--model", a, "--limit", "2", "--out", str(t / "out.json")],
+     "expected a markdown file"),
 ]  # fmt: skip
+
+#: Commands whose --out is one file (the rest write into a folder).
+FILE_OUTPUTS = {"predict": "results.json", "tune-decoder": "settings.md"}
 
 
 def _bomb(path: Path) -> Path:
@@ -172,7 +185,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(command, what, build
     out = tmp_path / "out"
     argv = [command, *build(tmp_path, str(int8_artifact))]
     if "--out" not in argv:
-        argv += ["--out", str(out / "results.json" if command == "predict" else out)]
+        argv += ["--out", str(out / FILE_OUTPUTS[command] if command in FILE_OUTPUTS else out)]
     assert main(argv) == 2, what
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err, err

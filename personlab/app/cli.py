@@ -112,7 +112,7 @@ def run_train(args) -> None:
     config = TrainConfig(
         model=ModelConfig(args.backbone, args.alpha, args.stride),
         init=args.init,
-        coco_dir=str(args.coco_dir),
+        coco_dir=str(args.coco_dir.resolve()),  # one spelling per folder: a resume compares it
         input_size=args.input_size,
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -477,6 +477,79 @@ def run_report(args) -> None:
     run(args)
 
 
+# ---------------------------------------------------------------------------------------------- tune-decoder
+
+
+def tune_decoder_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", type=Path, required=True, help="checkpoint (.json) trained with --holdout N, or .tflite")
+    add_coco(p, "train")
+    p.add_argument("--force", action="store_true", help="allow a split other than train")
+    p.add_argument("--input-size", type=hw, default=spec.DEFAULT_INPUT_SIZE, help="checkpoints only (H or HxW)")
+    p.add_argument("--limit", type=positive, required=True, help="the first N images: the held-back ones")
+    p.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2",
+                   help="settings to try, one at a time (repeatable; default: a grid around each default)")  # fmt: skip
+    p.add_argument("--out", type=Path, default=Path("runs/tune_decoder/settings.md"), help="markdown; .json beside")
+
+
+def checkpoint_holdout(model: Path) -> int | None:
+    """How many of the split's first images a checkpoint was trained without (None: not a checkpoint)."""
+    from personlab import checkpoint
+
+    if model.suffix == ".tflite":
+        return None
+    return int(checkpoint.read_info(model).get("train", {}).get("holdout", 0))
+
+
+def run_tune_decoder(args) -> None:
+    import json
+    from dataclasses import asdict
+
+    from tqdm import tqdm
+
+    import mobile_decoder
+    from personlab.app.tune_decoder import DEFAULT_GRID, markdown, parse_grid, study
+    from personlab.files import atomic_write_all
+    from personlab.inference import load_predictor
+
+    if args.out.suffix != ".md":
+        raise ValueError(f"--out {args.out}: expected a markdown file (.md); its .json is written beside it")
+    if args.split != "train" and not args.force:
+        raise ValueError(
+            f"--split {args.split}: decoder settings are chosen on held-back train images (--force to override)"
+        )
+    held_back = checkpoint_holdout(args.model)
+    if held_back is not None and held_back < args.limit and not args.force:
+        raise ValueError(
+            f"--model {args.model} held back {held_back} train images, fewer than --limit {args.limit}: it trained "
+            "on the rest (train with --holdout N, or --force)"
+        )
+    predictor = load_predictor(args.model, args.input_size)
+    defaults = mobile_decoder.Settings.from_metadata(predictor.metadata)
+    grid = parse_grid(args.grid, defaults) if args.grid else DEFAULT_GRID
+    dataset = coco_dataset(args)
+    ids = dataset.image_ids[: args.limit]
+    if not ids:
+        raise DataError(f"no images in {dataset.files.annotations}")
+    progress = lambda runs: tqdm(runs, desc="decoder settings", unit="setting", disable=None)  # noqa: E731
+    rows = study(predictor, dataset, ids, grid, progress)
+    size = "x".join(map(str, predictor.input_hw))
+    title = f"Mobile-decoder settings on the first {len(ids)} {args.split} images: {args.model} at {size}"
+    command = " ".join([
+        f"personlab tune-decoder --model {args.model} --split {args.split} --limit {args.limit} --input-size {size}",
+        *(f"--grid {g}" for g in args.grid),
+    ])  # fmt: skip
+    summary = {"model": str(args.model), "images": len(ids), "input_size": list(predictor.input_hw),
+               "defaults": defaults.to_dict(), "rows": [asdict(r) for r in rows]}  # fmt: skip
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_all({
+        args.out.with_suffix(".json"): (json.dumps(summary, indent=2) + "\n").encode(),
+        args.out: markdown(rows, title, command).encode(),
+    })  # fmt: skip
+    best = max(rows[1:], key=lambda r: r.keypoint_ap, default=rows[0])
+    print(f"defaults: keypoint AP {rows[0].keypoint_ap:.4f}, mask AP {rows[0].mask_ap:.4f}; best keypoint AP "
+          f"{best.keypoint_ap:.4f} ({best.setting}={best.value}); wrote {args.out}")  # fmt: skip
+
+
 # ---------------------------------------------------------------------------------------------- render-targets
 
 
@@ -521,7 +594,8 @@ COMMANDS: dict[str, Command] = {
         "mobile decoder and model + decoder time per frame at 0/1/5/15 people", bench_arguments, run_bench
     ),
     "track-bench": Command(
-        "tracking on the real clips: ids, switches, jitter, lag, tracker time, video fps", track_bench_arguments,
+        "tracking on the real clips: ids, switches, jitter, lag, tracker time, video fps",
+        track_bench_arguments,
         run_track_bench,
     ),
     "predict": Command(
@@ -540,6 +614,11 @@ COMMANDS: dict[str, Command] = {
         "the report: size, latency and COCO AP of every artifact and anchor (measures, never builds)",
         report_arguments,
         run_report,
+    ),
+    "tune-decoder": Command(
+        "COCO AP under a grid of decoder settings, one changed at a time (held-back train images)",
+        tune_decoder_arguments,
+        run_tune_decoder,
     ),
     "render-targets": Command(
         "draw the targets of COCO images to PNG for a visual check", render_targets_arguments, run_render_targets
