@@ -25,6 +25,7 @@ DEFAULT_GRID: dict[str, tuple] = {
     "centroid_steps": (1, 5),
     "max_people": (20,),
     "min_scale": (8.0, 32.0),
+    "mask_stride": (1, 4),
     "mask_distance": (0.3, 0.7, 1.0),
     "seg_threshold": (0.4, 0.6),
     "mask_min_score": (0.05, 0.2),
