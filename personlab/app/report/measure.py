@@ -55,9 +55,21 @@ class Protocol:
             "warmup": self.warmup,
             "latency_budget_s": self.latency_budget_s,
             "latency_input": "the first val image, letterboxed to the row's input size",
-            "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, {platform.processor() or platform.system()}",
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, {cpu_name()}",
             "decoder": "mobile (mobile_decoder, on raw outputs) for every row; the 513x513 Keras float also reference",
         }
+
+
+def cpu_name() -> str:
+    """The CPU model and its int8 dot-product extension: full-integer latency through XNNPACK depends on it
+    several-fold (a row's latency is comparable only with rows of the same CPU)."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return platform.processor() or platform.system()
+    field = lambda name: next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith(name)), "")  # noqa: E731
+    vnni = [f for f in ("avx512_vnni", "avx_vnni") if f in field("flags").split()]
+    return f"{field('model name') or 'unknown CPU'}, int8 dot product: {' '.join(vnni) or 'none (no VNNI)'}"
 
 
 def code_sha256() -> str:
