@@ -137,6 +137,9 @@ def load(directory: Path | str) -> tuple[np.ndarray, dict]:
         raise FileNotFoundError(
             f"calibration directory {directory} has no images.npy + manifest.json (run personlab calibrate)"
         )
+    with open(directory / "images.npy", "rb") as f:
+        if f.read(6) != b"\x93NUMPY":  # np.load would take it for a pickle and say so
+            raise ValueError(f"calibration images {directory / 'images.npy'} are not a .npy file (no NumPy header)")
     try:
         images = np.load(directory / "images.npy", allow_pickle=False)
     except (OSError, ValueError) as err:

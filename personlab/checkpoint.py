@@ -89,6 +89,7 @@ def load(
         model.load_weights(weights)
     except (OSError, ValueError, KeyError) as err:  # h5py / Keras: corrupt file or another architecture
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        first = first.split(". Example error message")[0]  # Keras goes on with one layer's whole traceback
         raise CheckpointError(f"checkpoint weights {weights} do not fit {config.tag}: {first}") from err
     return model, config
 

@@ -140,7 +140,7 @@ CASES = [
     ("quantize", "4-channel calibration images", lambda t, a: ["--calibration", str(_calibration(
         t, np.zeros((2, 513, 513, 4), np.uint8)))], "need uint8 (N, H, W, 3)"),
     ("quantize", "calibration images not .npy", lambda t, a: ["--calibration", str(_calibration(t, b"junk"))],
-     "not a readable .npy"),
+     "not a .npy file (no NumPy header)"),
     ("quantize", "calibration manifest {}", lambda t, a: ["--calibration", str(_calibration(
         t, np.zeros((2, 513, 513, 3), np.uint8), {}))], "lacks fields"),
     ("calibrate", "--size 0", lambda t, a: ["--size", "0"], "expected a whole number >= 1"),
