@@ -111,7 +111,9 @@ def build_from_bodypix(model_json: Path | str, stride: int = spec.DEFAULT_STRIDE
 def run_graph(model_json: Path | str, images: np.ndarray) -> dict[str, np.ndarray]:
     """Execute BodyPix's own graph with TensorFlow; returns our heads (sigmoid on logit heads).
 
-    images: (N, H, W, 3) RGB 0..255; BodyPix wants x / 127.5 - 1 at its input `sub_2`.
+    images: (N, H, W, 3) RGB 0..255; BodyPix wants x / 127.5 - 1 at its input `sub_2`. Stride-8 graphs
+    need TensorFlow's oneDNN kernels (dilated depthwise convolutions): TF_ENABLE_ONEDNN_OPTS=1 before
+    TensorFlow is imported, unless the CPU has AVX-512 VNNI/BF16 or AMX (then it is on by default).
     """
     import tensorflow as tf
     from google.protobuf import json_format

@@ -9,6 +9,10 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# BodyPix's own stride-8 graph (bodypix.run_graph, the exactness reference) has dilated depthwise
+# convolutions, which only TensorFlow's oneDNN kernels run; TensorFlow turns oneDNN on by itself only on
+# CPUs with AVX-512 VNNI/BF16 or AMX, so the suite asks for it everywhere.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 from personlab import checkpoint, spec  # noqa: E402
 from personlab.data import COCO_DIR, CocoPersons  # noqa: E402
