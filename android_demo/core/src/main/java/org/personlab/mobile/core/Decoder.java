@@ -51,7 +51,7 @@ public final class Decoder {
         LongRange longRange = new LongRange(k);
         votes = new Votes(k, nodes, inputH, inputW);
         peaks = new PeakFinder(k, nodes);
-        grouping = new Grouping(k, meta.directedEdges, nodes, longRange);
+        grouping = new Grouping(k, meta.directedEdges, longRange);
         masks = new MaskLabels(k, gh, gw, longRange);
         result = new Result(grouping.people);
     }

@@ -25,10 +25,6 @@ final class Grouping {
     private final boolean[] near;
     private final boolean[] weak; // the keypoints to (re)score
     private final double[] off = new double[2];
-    // keypoint scores
-    private final int[] hits;
-    private final double[] acc = new double[8]; // NpMath.sparseSum scratch
-    private final double[] terms;
     // recovery
     private final double[] anchorY;
     private final double[] anchorX;
@@ -40,7 +36,7 @@ final class Grouping {
     private final double[] column;
     private final LongRange longRange;
 
-    Grouping(int k, int[][] directedEdges, int nodes, LongRange longRange) {
+    Grouping(int k, int[][] directedEdges, LongRange longRange) {
         this.k = k;
         this.table = treeTable(directedEdges, k);
         this.longRange = longRange;
@@ -52,8 +48,6 @@ final class Grouping {
         confident = new boolean[k];
         near = new boolean[k];
         weak = new boolean[k];
-        hits = new int[nodes];
-        terms = new double[nodes];
         anchorY = new double[k];
         anchorX = new double[k];
         predY = new double[k * k];
@@ -223,19 +217,7 @@ final class Grouping {
             }
             double sigma = 2.0 * heads.sigmas[j] * scale;
             double den = 2 * (sigma * sigma);
-            int row = j * v.cap;
-            int m = 0;
-            for (int s = 0; s < v.count[j]; s++) {
-                double dy = v.y[row + s] - y[j];
-                double dx = v.x[row + s] - x[j];
-                double e = -(dy * dy + dx * dx) / den;
-                if (e >= PeakFinder.EXP_UNDERFLOW) {
-                    hits[m] = s;
-                    terms[m] = v.w[row + s] * Math.exp(e);
-                    m++;
-                }
-            }
-            out[j] = Heads.clip(NpMath.sparseSum(hits, terms, m, v.width, acc), 0.0, 1.0);
+            out[j] = Heads.clip(v.gaussianMass(j, y[j], x[j], den), 0.0, 1.0);
         }
     }
 
@@ -246,7 +228,8 @@ final class Grouping {
     private void recoverKeypoints(Heads heads, Votes v, double scale, DecoderConfig cfg) {
         int anchors = 0;
         for (int j = 0; j < k; j++) {
-            if (scores[j] > cfg.keypointFloor) {
+            weak[j] = !(scores[j] > cfg.keypointFloor);
+            if (!weak[j]) {
                 anchorY[anchors] = py[j];
                 anchorX[anchors] = px[j];
                 anchors++;
@@ -255,8 +238,11 @@ final class Grouping {
         if (anchors == 0 || anchors == k) {
             return;
         }
-        longRange.predict(heads, anchorY, anchorX, anchors, cfg.refineSteps, predY, predX);
+        longRange.predict(heads, anchorY, anchorX, anchors, cfg.refineSteps, weak, predY, predX); // only weak ones move
         for (int j = 0; j < k; j++) {
+            if (!weak[j]) {
+                continue;
+            }
             for (int a = 0; a < anchors; a++) {
                 column[a] = predY[a * k + j];
             }
@@ -265,9 +251,6 @@ final class Grouping {
                 column[a] = predX[a * k + j];
             }
             guessX[j] = median(column, anchors);
-        }
-        for (int j = 0; j < k; j++) {
-            weak[j] = !(scores[j] > cfg.keypointFloor);
         }
         keypointScores(heads, v, guessY, guessX, scale, weak, guessScores);
         for (int j = 0; j < k; j++) {

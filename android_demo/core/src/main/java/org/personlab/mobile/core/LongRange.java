@@ -18,8 +18,8 @@ final class LongRange {
         this.k = k;
     }
 
-    /** Predictions from points (py[i], px[i]), i < n, into outY / outX as (n, K) row-major. */
-    void predict(Heads heads, double[] py, double[] px, int n, int refineSteps, double[] outY, double[] outX) {
+    /** Predictions of the keypoints j with which[j] from points (py[i], px[i]), i < n, into outY / outX as (n, K) row-major. */
+    void predict(Heads heads, double[] py, double[] px, int n, int refineSteps, boolean[] which, double[] outY, double[] outX) {
         int gw = heads.gw;
         double stride = heads.stride;
         Head longOffsets = heads.longOffsets;
@@ -38,6 +38,9 @@ final class LongRange {
             }
             int row = i * k;
             for (int j = 0; j < k; j++) {
+                if (!which[j]) {
+                    continue;
+                }
                 double sy = 0.0;
                 double sx = 0.0;
                 for (int c = 0; c < 4; c++) {
@@ -52,6 +55,9 @@ final class LongRange {
             }
             for (int r = 0; r < refineSteps; r++) {
                 for (int j = 0; j < k; j++) {
+                    if (!which[j]) {
+                        continue;
+                    }
                     heads.offsets(heads.shortOffsets, outY[row + j], outX[row + j], j, nodes, cw, off);
                     outY[row + j] = heads.clampY(outY[row + j] + off[0]);
                     outX[row + j] = heads.clampX(outX[row + j] + off[1]);

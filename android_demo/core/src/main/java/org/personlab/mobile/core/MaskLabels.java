@@ -7,8 +7,16 @@ import java.util.List;
  * Instance labels (mobile_decoder.masks.instance_labels) in reusable buffers: each grid node's distance
  * to each person (mean |long-range prediction - keypoint| over the person's confident keypoints, over
  * its scale) is interpolated to the mask-grid pixels above the segmentation threshold; a pixel joins the
- * nearest person within mask_distance. Where a pixel's 4 corner nodes agree on the nearest person, so
- * does every convex combination of them, and only that person's distance is computed.
+ * nearest person within mask_distance. The same labels with less work, grid cell by grid cell (the
+ * pixels between the same 4 nodes, kept as row segments):
+ * <ul>
+ * <li>all 4 nodes below (above) the threshold: every pixel is off (on) the mask;
+ * <li>the 4 nodes agree on the nearest person: so does every convex combination of them, and when that
+ *     person's distance is on the same side of mask_distance at all 4, by more than the blend's rounding,
+ *     every pixel gets the same label without being blended;
+ * <li>they disagree: a person whose distance at every corner exceeds another's largest corner distance
+ *     (by more than the rounding) is never the nearest, and is not compared.
+ * </ul>
  */
 final class MaskLabels {
     private final int k;
@@ -22,51 +30,65 @@ final class MaskLabels {
     private final double[] predY; // (nodes, K)
     private final double[] predX;
     private final int[] nodeBest;
-    private final double[] rowTmp;
+    private final float[] cellMin; // per grid cell (y, x) at y * gw + x: the smallest segmentation of its 4 nodes
     private final float[] cellMax;
+    private final int[] cellLabel; // per grid cell (y, x) at y * gw + x: its pixels' label, or UNSET / PER_PIXEL
     /** Rounding in the bilinear blend moves a value by far less than this. */
     private static final double OFF_MARGIN = 1e-6;
+    /**
+     * Relative margin of the cell-wide distance tests: the 4 blend weights are >= 0 and sum to 1 within
+     * a few ulps, so the blended distance lies within (1 +- 1e-14) of the corners' range.
+     */
+    private static final double DISTANCE_MARGIN = 1e-9;
+    private static final int UNSET = -2;
+    private static final int PER_PIXEL = -3;
     private final int[] corner = new int[4];
     private final double[] cw = new double[4];
     private final double[] w = new double[4];
     private final double[] hyp;
     private double threshold;
     private int[] labels = new int[0];
-    private int[] pixels = new int[0]; // the mask pixels above the threshold, row-major
+    private int[] segmentStart = new int[0]; // row segments of mask pixels above the threshold: first pixel (i * mw + j),
+    private int[] segmentLength = new int[0]; // length,
+    private int[] segmentCell = new int[0]; // grid cell
     private int[] takers = new int[0];
+    private int[] confident = new int[0]; // (takers, K): each taker's confident keypoints, confidentCount of them
+    private int[] confidentCount = new int[0];
+    private final boolean[] predicted; // the keypoints some taker is confident of: the only ones predicted
     private double[] dist = new double[0]; // (nodes, takers)
+    private int[] candidates = new int[0]; // (grid cells, takers): per cell whose corners disagree, the takers compared
+    private final int[] candidateCount;
     private Axis ay;
     private Axis ax;
     int mh;
     int mw;
 
     /**
-     * One axis of the mask grid against the output grid, per mask pixel: its lower node and weight for
-     * resampling the segmentation (masks.upsample_axis), and its corner node and fraction as
-     * Heads.corners computes them for the pixel's input position.
+     * One axis of the mask grid against the output grid, per mask pixel: its lower node and weight, the
+     * same for resampling the segmentation (masks.upsample_axis) and as the corner node and fraction of
+     * Heads.corners at the pixel's input position (both clip i * cell / stride); runEnd: one past the
+     * last pixel with the same lower node (lo never decreases).
      */
     private static final class Axis {
         final int nOut;
         final int cell;
         final int[] lo;
         final double[] wHi;
-        final int[] corner;
-        final double[] fraction;
+        final int[] runEnd;
 
         Axis(int nOut, int cell, int stride, int nGrid) {
             this.nOut = nOut;
             this.cell = cell;
             lo = new int[nOut];
             wHi = new double[nOut];
-            corner = new int[nOut];
-            fraction = new double[nOut];
+            runEnd = new int[nOut];
             for (int i = 0; i < nOut; i++) {
                 double g = Heads.clip((double) (i * cell) / stride, 0.0, nGrid - 1);
                 lo[i] = Math.min((int) g, nGrid - 2);
                 wHi[i] = g - lo[i];
-                double c = Heads.clip((i * (double) cell) / stride, 0.0, nGrid - 1);
-                corner[i] = Math.min((int) c, nGrid - 2);
-                fraction[i] = c - corner[i];
+            }
+            for (int i = nOut - 1; i >= 0; i--) {
+                runEnd[i] = i + 1 < nOut && lo[i + 1] == lo[i] ? runEnd[i + 1] : i + 1;
             }
         }
     }
@@ -83,9 +105,12 @@ final class MaskLabels {
         predY = new double[nodes * k];
         predX = new double[nodes * k];
         nodeBest = new int[nodes];
-        rowTmp = new double[gw];
+        cellMin = new float[nodes];
         cellMax = new float[nodes];
+        cellLabel = new int[nodes];
+        candidateCount = new int[nodes];
         hyp = new double[k];
+        predicted = new boolean[k];
     }
 
     private void size(Heads heads, int cell, int people) {
@@ -93,7 +118,9 @@ final class MaskLabels {
         mw = (heads.inputW - 1) / cell + 1;
         if (labels.length != mh * mw) {
             labels = new int[mh * mw];
-            pixels = new int[mh * mw];
+            segmentStart = new int[mh * mw];
+            segmentLength = new int[mh * mw];
+            segmentCell = new int[mh * mw];
         }
         if (ay == null || ay.nOut != mh || ay.cell != cell) {
             ay = new Axis(mh, cell, heads.stride, heads.gh);
@@ -101,7 +128,10 @@ final class MaskLabels {
         }
         if (takers.length < people) {
             takers = new int[people];
+            confident = new int[people * k];
+            confidentCount = new int[people];
             dist = new double[nodes * people];
+            candidates = new int[nodes * people];
         }
     }
 
@@ -127,35 +157,12 @@ final class MaskLabels {
         int gw = heads.gw;
         threshold = cfg.segThreshold;
         heads.segmentation.dense(nodes, seg);
-        // the nodes at the corners of the pixels on the mask (on_mask = Ay @ seg @ Ax.T > threshold)
-        Arrays.fill(used, false);
-        for (int g = 0; g + gw + 1 < nodes; g++) { // cell (y, x) at g = y * gw + x: the largest of its 4 nodes
+        for (int g = 0; g + gw + 1 < nodes; g++) {
+            cellMin[g] = Math.min(Math.min(seg[g], seg[g + 1]), Math.min(seg[g + gw], seg[g + gw + 1]));
             cellMax[g] = Math.max(Math.max(seg[g], seg[g + 1]), Math.max(seg[g + gw], seg[g + gw + 1]));
         }
-        double surelyOff = threshold - OFF_MARGIN;
-        int np = 0;
-        for (int i = 0; i < mh; i++) {
-            int band = ay.lo[i] * gw;
-            boolean interpolated = false;
-            for (int j = 0; j < mw; j++) {
-                if (cellMax[band + ax.lo[j]] < surelyOff) { // a blend of values below it stays below the threshold
-                    continue;
-                }
-                if (!interpolated) {
-                    interpolateRow(i, gw);
-                    interpolated = true;
-                }
-                if (on(j)) {
-                    int base = ay.corner[i] * gw + ax.corner[j];
-                    used[base] = true;
-                    used[base + 1] = true;
-                    used[base + gw] = true;
-                    used[base + gw + 1] = true;
-                    pixels[np++] = i * mw + j;
-                }
-            }
-        }
-        if (np == 0) {
+        int segments = maskSegments(gw);
+        if (segments == 0) {
             return labels;
         }
         int u = 0;
@@ -167,48 +174,170 @@ final class MaskLabels {
                 u++;
             }
         }
-        longRange.predict(heads, nodeY, nodeX, u, cfg.maskRefineSteps, predY, predX);
-        distances(people, t, u, cfg.keypointFloor);
+        confidentKeypoints(people, t, cfg.keypointFloor);
+        longRange.predict(heads, nodeY, nodeX, u, cfg.maskRefineSteps, predicted, predY, predX);
+        distances(people, t, u);
         double limit = cfg.maskDistance;
-        for (int q = 0; q < np; q++) {
-            int pixel = pixels[q];
-            int best = nearest(gw, pixel / mw, pixel % mw, t);
-            if (pixelDistance(best, t) <= limit) {
-                labels[pixel] = takers[best];
+        Arrays.fill(cellLabel, UNSET);
+        for (int q = 0; q < segments; q++) {
+            int cellOf = segmentCell[q];
+            if (cellLabel[cellOf] == UNSET) {
+                cellLabel[cellOf] = cellLabel(cellOf, gw, t, limit);
+            }
+            int first = segmentStart[q];
+            int end = first + segmentLength[q];
+            if (cellLabel[cellOf] != PER_PIXEL) {
+                Arrays.fill(labels, first, end, cellLabel[cellOf]);
+                continue;
+            }
+            int i = first / mw;
+            for (int pixel = first; pixel < end; pixel++) {
+                int best = nearest(gw, i, pixel - i * mw, t, cellOf);
+                if (pixelDistance(best, t) <= limit) {
+                    labels[pixel] = takers[best];
+                }
             }
         }
         return labels;
     }
 
-    /** Fills rowTmp with the segmentation interpolated along y to mask row i. */
-    private void interpolateRow(int i, int gw) {
-        int lo = ay.lo[i];
+    /**
+     * The pixels on the mask (on_mask = Ay @ seg @ Ax.T > threshold) as row segments, each within one grid
+     * cell, and the nodes at the corners of their cells marked used. Returns how many segments.
+     */
+    private int maskSegments(int gw) {
+        Arrays.fill(used, false);
+        double surelyOff = threshold - OFF_MARGIN;
+        double surelyOn = threshold + OFF_MARGIN;
+        int segments = 0;
+        for (int i0 = 0; i0 < mh; i0 = ay.runEnd[i0]) { // a band of pixel rows between the same grid rows
+            for (int j0 = 0; j0 < mw; j0 = ax.runEnd[j0]) {
+                int cellOf = ay.lo[i0] * gw + ax.lo[j0];
+                if (cellMax[cellOf] < surelyOff) { // a blend of values below it stays below the threshold
+                    continue;
+                }
+                int before = segments;
+                for (int i = i0; i < ay.runEnd[i0]; i++) {
+                    if (cellMin[cellOf] > surelyOn) { // and one of values above it above
+                        segments = segment(segments, i * mw + j0, ax.runEnd[j0] - j0, cellOf);
+                    } else {
+                        segments = rowSegments(segments, i, j0, cellOf, gw);
+                    }
+                }
+                if (segments > before) {
+                    used[cellOf] = true;
+                    used[cellOf + 1] = true;
+                    used[cellOf + gw] = true;
+                    used[cellOf + gw + 1] = true;
+                }
+            }
+        }
+        return segments;
+    }
+
+    /** The segments of pixel row i in grid cell {@code cellOf}, from pixel j0: the segmentation blended along y, then x. */
+    private int rowSegments(int segments, int i, int j0, int cellOf, int gw) {
         double wHi = ay.wHi[i];
-        for (int b = 0; b < gw; b++) {
-            rowTmp[b] = (1 - wHi) * seg[lo * gw + b] + wHi * seg[(lo + 1) * gw + b];
+        double left = (1 - wHi) * seg[cellOf] + wHi * seg[cellOf + gw];
+        double right = (1 - wHi) * seg[cellOf + 1] + wHi * seg[cellOf + gw + 1];
+        int end = ax.runEnd[j0];
+        int start = -1;
+        for (int j = j0; j < end; j++) {
+            if ((1 - ax.wHi[j]) * left + ax.wHi[j] * right > threshold) {
+                start = start < 0 ? j : start;
+            } else if (start >= 0) {
+                segments = segment(segments, i * mw + start, j - start, cellOf);
+                start = -1;
+            }
+        }
+        return start < 0 ? segments : segment(segments, i * mw + start, end - start, cellOf);
+    }
+
+    private int segment(int at, int start, int length, int cellOf) {
+        segmentStart[at] = start;
+        segmentLength[at] = length;
+        segmentCell[at] = cellOf;
+        return at + 1;
+    }
+
+    /**
+     * The label of every pixel of grid cell {@code base} (its 4 corner nodes used), or PER_PIXEL: the
+     * corners' nearest taker when they agree and its distance is within / beyond the limit at all 4
+     * (NaN at any corner: PER_PIXEL). When they disagree, the cell's candidates are listed.
+     */
+    private int cellLabel(int base, int gw, int t, double limit) {
+        int c0 = index[base];
+        int c1 = index[base + 1];
+        int c2 = index[base + gw];
+        int c3 = index[base + gw + 1];
+        int b = nodeBest[c0];
+        if (nodeBest[c1] != b || nodeBest[c2] != b || nodeBest[c3] != b) {
+            listCandidates(base, c0, c1, c2, c3, t);
+            return PER_PIXEL;
+        }
+        double d0 = dist[c0 * t + b];
+        double d1 = dist[c1 * t + b];
+        double d2 = dist[c2 * t + b];
+        double d3 = dist[c3 * t + b];
+        double margin = Math.abs(limit) * DISTANCE_MARGIN;
+        if (Math.max(Math.max(d0, d1), Math.max(d2, d3)) <= limit - margin) {
+            return takers[b];
+        }
+        if (Math.min(Math.min(d0, d1), Math.min(d2, d3)) > limit + margin) {
+            return -1;
+        }
+        return PER_PIXEL;
+    }
+
+    /**
+     * The takers that can be nearest to a pixel of grid cell {@code base} (corner rows c0..c3 of dist), in
+     * ascending order: all but those whose smallest corner distance exceeds the smallest largest one
+     * (NaN anywhere: all).
+     */
+    private void listCandidates(int base, int c0, int c1, int c2, int c3, int t) {
+        double bound = Double.POSITIVE_INFINITY;
+        for (int col = 0; col < t; col++) {
+            bound = Math.min(bound, Math.max(Math.max(dist[c0 * t + col], dist[c1 * t + col]),
+                    Math.max(dist[c2 * t + col], dist[c3 * t + col])));
+        }
+        bound *= 1 + 2 * DISTANCE_MARGIN;
+        int m = 0;
+        for (int col = 0; col < t; col++) {
+            double least = Math.min(Math.min(dist[c0 * t + col], dist[c1 * t + col]),
+                    Math.min(dist[c2 * t + col], dist[c3 * t + col]));
+            if (!(least > bound)) {
+                candidates[base * t + m++] = col;
+            }
+        }
+        candidateCount[base] = m;
+    }
+
+    /** Each taker's confident keypoints, and which keypoints some taker is confident of. */
+    private void confidentKeypoints(List<Person> people, int t, double floor) {
+        Arrays.fill(predicted, false);
+        for (int col = 0; col < t; col++) {
+            Person p = people.get(takers[col]);
+            int m = 0;
+            for (int j = 0; j < k; j++) {
+                if (p.scores[j] > floor) {
+                    confident[col * k + m++] = j;
+                    predicted[j] = true;
+                }
+            }
+            confidentCount[col] = m;
         }
     }
 
-    /** Whether pixel j of the interpolated row is on the mask. */
-
-    private boolean on(int j) {
-        int lo = ax.lo[j];
-        double wHi = ax.wHi[j];
-        return (1 - wHi) * rowTmp[lo] + wHi * rowTmp[lo + 1] > threshold;
-    }
-
-    private void distances(List<Person> people, int t, int u, double floor) {
-        for (int col = 0; col < t; col++) {
-            Person p = people.get(takers[col]);
-            for (int a = 0; a < u; a++) {
-                int m = 0;
-                double total = 0.0;
-                for (int j = 0; j < k; j++) {
-                    if (p.scores[j] > floor) {
-                        double dy = predY[a * k + j] - p.y[j];
-                        double dx = predX[a * k + j] - p.x[j];
-                        hyp[m++] = Math.sqrt(dy * dy + dx * dx);
-                    }
+    private void distances(List<Person> people, int t, int u) {
+        for (int a = 0; a < u; a++) {
+            for (int col = 0; col < t; col++) {
+                Person p = people.get(takers[col]);
+                int m = confidentCount[col];
+                for (int i = 0; i < m; i++) {
+                    int j = confident[col * k + i];
+                    double dy = predY[a * k + j] - p.y[j];
+                    double dx = predX[a * k + j] - p.x[j];
+                    hyp[i] = Math.sqrt(dy * dy + dx * dx);
                 }
                 dist[a * t + col] = NpMath.sum(hyp, 0, m) / m / p.scale;
             }
@@ -224,11 +353,14 @@ final class MaskLabels {
         }
     }
 
-    /** The taker nearest to mask pixel (i, j); leaves its 4 corners' rows of dist and their weights in corner / w. */
-    private int nearest(int gw, int i, int j, int t) {
-        int base = ay.corner[i] * gw + ax.corner[j];
-        double fy = ay.fraction[i];
-        double fx = ax.fraction[j];
+    /**
+     * The taker nearest to mask pixel (i, j) of grid cell {@code cellOf}; leaves its 4 corners' rows of dist
+     * and their weights in corner / w.
+     */
+    private int nearest(int gw, int i, int j, int t, int cellOf) {
+        int base = ay.lo[i] * gw + ax.lo[j];
+        double fy = ay.wHi[i];
+        double fx = ax.wHi[j];
         corner[0] = base;
         corner[1] = base + 1;
         corner[2] = base + gw;
@@ -250,9 +382,10 @@ final class MaskLabels {
         if (nodeBest[corner[1]] == b && nodeBest[corner[2]] == b && nodeBest[corner[3]] == b) {
             return b;
         }
-        int best = 0;
-        double bestDist = pixelDistance(0, t);
-        for (int col = 1; col < t; col++) {
+        int best = candidates[cellOf * t];
+        double bestDist = pixelDistance(best, t);
+        for (int q = 1; q < candidateCount[cellOf]; q++) {
+            int col = candidates[cellOf * t + q];
             double d = pixelDistance(col, t);
             if (d < bestDist) {
                 best = col;

@@ -4,16 +4,16 @@ import java.util.Arrays;
 
 /**
  * Keypoint candidates (mobile_decoder.poses.find_candidates) in reusable buffers: votes binned into
- * cells of 2 sigma (a dense cell grid per type, only occupied cells visited), smoothed by a [1 2 1]
- * kernel; a cell beating its 8 neighbours is a peak (at most max_candidates, the densest), moved to the
- * centroid of the votes in its box and scored by the Gaussian vote mass there. Strongest first, clipped to
- * the input.
+ * cells of 2 sigma (one type at a time on a dense cell grid, only occupied cells visited, then cleared:
+ * the grid stays in cache), smoothed by a [1 2 1] kernel; a cell beating its 8 neighbours is a peak (at
+ * most max_candidates, the densest), moved to the centroid of the votes in its box and scored by the
+ * Gaussian vote mass there. Strongest first, clipped to the input.
  */
 final class PeakFinder {
+    /** The 3 x 3 neighbourhood in raster order: the first CENTRE come before the cell, the rest after. */
     private static final int[][] SHIFTS = {{-1, -1}, {-1, 0}, {-1, 1}, {0, -1}, {0, 0}, {0, 1}, {1, -1}, {1, 0}, {1, 1}};
+    private static final int CENTRE = 4;
     private static final double[] KERNEL = new double[SHIFTS.length];
-    /** Math.exp(x) is exactly 0 below about -745.13: votes further out add exact zeros and are skipped. */
-    static final double EXP_UNDERFLOW = -746.0;
 
     static {
         for (int i = 0; i < SHIFTS.length; i++) {
@@ -29,15 +29,18 @@ final class PeakFinder {
     private final int k;
     private int mh;
     private int mw;
-    private double[] mass = new double[0]; // (K, mh, mw), valid where stamp == epoch
-    private int[] cellIndex = new int[0];
-    private int[] stamp = new int[0];
-    private int epoch;
-    private final int[] cells; // occupied cell keys, then sorted
+    private double[] mass = new double[0]; // (mh, mw) of one type, 0 where no vote
+    private int[] cellIndex = new int[0]; // (mh, mw): index into cells, -1 where no vote
+    private final int[] around = new int[SHIFTS.length]; // SHIFTS as key offsets on the (mh, mw) grid
+    private final int[] cells; // one type's occupied cells (keys y * mw + x), in vote order
+    private final double[] density; // theirs
+    private final int[] typePeaks; // one type's peak keys
     private final int[] sortTmp;
     private final int[] sortCounts = new int[Sorting.COUNTS];
-    private final double[] density;
-    private final int[] peakCells; // indices into cells
+    private final int[] peakCell; // every peak, by type then key
+    private final int[] peakType;
+    private final double[] peakDensity;
+    private final int[] peaks; // the peaks refined: indices into peakCell, ascending
     private final int[] peakKind;
     private final double[] peakY;
     private final double[] peakX;
@@ -52,10 +55,14 @@ final class PeakFinder {
     PeakFinder(int k, int nodes) {
         this.k = k;
         int votes = k * nodes;
-        cells = new int[votes];
+        cells = new int[nodes];
+        density = new double[nodes];
+        typePeaks = new int[nodes];
         sortTmp = new int[votes];
-        density = new double[votes];
-        peakCells = new int[votes];
+        peakCell = new int[votes];
+        peakType = new int[votes];
+        peakDensity = new double[votes];
+        peaks = new int[votes];
         peakKind = new int[votes];
         peakY = new double[votes];
         peakX = new double[votes];
@@ -73,68 +80,64 @@ final class PeakFinder {
     private void grid(int inputH, int inputW, double cell) {
         mh = (int) (inputH / cell) + 3;
         mw = (int) (inputW / cell) + 3;
-        if (mass.length != k * mh * mw) { // first frame, or another vote sigma
-            mass = new double[k * mh * mw];
-            cellIndex = new int[k * mh * mw];
-            stamp = new int[k * mh * mw];
-            epoch = 0;
+        if (mass.length != mh * mw) { // first frame, or another vote sigma
+            mass = new double[mh * mw];
+            cellIndex = new int[mh * mw];
+            Arrays.fill(cellIndex, -1);
         }
-        epoch++;
+        for (int s = 0; s < SHIFTS.length; s++) {
+            around[s] = SHIFTS[s][0] * mw + SHIFTS[s][1];
+        }
     }
 
     void find(Votes v, int inputH, int inputW, DecoderConfig cfg) {
         double sigma = cfg.voteSigma;
         double cell = 2 * sigma;
         grid(inputH, inputW, cell);
-        int u = 0;
-        for (int j = 0; j < k; j++) {
-            int row = j * v.cap;
-            for (int s = 0; s < v.count[j]; s++) {
-                if (!(v.w[row + s] > 0)) {
-                    continue;
-                }
-                long cy = (long) Math.rint(v.y[row + s] / cell);
-                long cx = (long) Math.rint(v.x[row + s] / cell);
-                if (cy >= 0 && cy < mh - 2 && cx >= 0 && cx < mw - 2) {
-                    int key = (int) (((long) j * mh + cy + 1) * mw + cx + 1);
-                    if (stamp[key] != epoch) {
-                        stamp[key] = epoch;
-                        mass[key] = 0.0;
-                        cells[u++] = key;
-                    }
-                    mass[key] += v.w[row + s];
-                }
-            }
-        }
-        Sorting.ascending(cells, u, sortTmp, sortCounts);
-        for (int i = 0; i < u; i++) {
-            int key = cells[i];
-            cellIndex[key] = i;
-            double d = 0.0;
-            for (int s = 0; s < SHIFTS.length; s++) {
-                int at = key + SHIFTS[s][0] * mw + SHIFTS[s][1];
-                d += KERNEL[s] * (stamp[at] == epoch ? mass[at] : 0.0);
-            }
-            density[i] = d;
-        }
         int p = 0;
-        for (int i = 0; i < u; i++) {
-            if (isPeak(i, cfg.peakThreshold)) {
-                peakCells[p++] = i;
+        for (int j = 0; j < k; j++) {
+            int u = binVotes(v, j, cell);
+            for (int i = 0; i < u; i++) {
+                int key = cells[i];
+                double d = 0.0;
+                for (int s = 0; s < SHIFTS.length; s++) {
+                    d += KERNEL[s] * mass[key + around[s]];
+                }
+                density[i] = d;
             }
+            int t = 0;
+            for (int i = 0; i < u; i++) {
+                if (isPeak(i, cfg.peakThreshold)) {
+                    typePeaks[t++] = cells[i];
+                }
+            }
+            Sorting.ascending(typePeaks, t, sortTmp, sortCounts);
+            for (int i = 0; i < t; i++) {
+                peakCell[p] = typePeaks[i];
+                peakDensity[p] = density[cellIndex[typePeaks[i]]];
+                peakType[p] = j;
+                p++;
+            }
+            for (int i = 0; i < u; i++) {
+                mass[cells[i]] = 0.0;
+                cellIndex[cells[i]] = -1;
+            }
+        }
+        for (int q = 0; q < p; q++) {
+            peaks[q] = q;
         }
         if (p > cfg.maxCandidates) { // bounded work: the densest max_candidates peaks, kept in raster order
-            Sorting.descendingStable(peakCells, p, density, sortTmp);
+            Sorting.descendingStable(peaks, p, peakDensity, sortTmp);
             p = cfg.maxCandidates;
-            Sorting.ascending(peakCells, p, sortTmp, sortCounts);
+            Sorting.ascending(peaks, p, sortTmp, sortCounts);
         }
         double twoSigma = 2 * sigma;
         for (int q = 0; q < p; q++) {
-            int key = cells[peakCells[q]];
-            int j = key / (mh * mw);
+            int key = peakCell[peaks[q]];
+            int j = peakType[peaks[q]];
             peakKind[q] = j;
-            centroid(v, j, ((key / mw) % mh - 1) * cell, (key % mw - 1) * cell, twoSigma, cfg.centroidSteps, q);
-            peakScore[q] = mass(v, j, peakY[q], peakX[q], sigma);
+            centroid(v, j, (key / mw - 1) * cell, (key % mw - 1) * cell, twoSigma, cfg.centroidSteps, q);
+            peakScore[q] = v.gaussianMass(j, peakY[q], peakX[q], 2 * sigma * sigma);
         }
         int g = 0;
         for (int q = 0; q < p; q++) {
@@ -152,6 +155,31 @@ final class PeakFinder {
         }
     }
 
+    /**
+     * Sums type j's votes into the mass of their cells (in vote order, as np.bincount); fills cells with
+     * the occupied ones and cellIndex with their index. Returns how many.
+     */
+    private int binVotes(Votes v, int j, double cell) {
+        int row = j * v.cap;
+        int u = 0;
+        for (int s = 0; s < v.count[j]; s++) {
+            if (!(v.w[row + s] > 0)) {
+                continue;
+            }
+            long cy = (long) Math.rint(v.y[row + s] / cell);
+            long cx = (long) Math.rint(v.x[row + s] / cell);
+            if (cy >= 0 && cy < mh - 2 && cx >= 0 && cx < mw - 2) {
+                int key = (int) ((cy + 1) * mw + cx + 1);
+                if (cellIndex[key] < 0) {
+                    cellIndex[key] = u;
+                    cells[u++] = key;
+                }
+                mass[key] += v.w[row + s];
+            }
+        }
+        return u;
+    }
+
     /** Denser than the neighbours before it (row-major) and at least as dense as those after it. */
     private boolean isPeak(int i, double threshold) {
         double d = density[i];
@@ -160,15 +188,9 @@ final class PeakFinder {
         }
         int key = cells[i];
         for (int s = 0; s < SHIFTS.length; s++) {
-            int dy = SHIFTS[s][0];
-            int dx = SHIFTS[s][1];
-            if (dy == 0 && dx == 0) {
-                continue;
-            }
-            int at = key + dy * mw + dx;
-            double other = stamp[at] == epoch ? density[cellIndex[at]] : Double.NEGATIVE_INFINITY;
-            boolean before = dy < 0 || (dy == 0 && dx < 0);
-            if (before ? !(d > other) : !(d >= other)) {
+            int at = cellIndex[key + around[s]];
+            double other = at >= 0 ? density[at] : Double.NEGATIVE_INFINITY;
+            if (s < CENTRE ? !(d > other) : s > CENTRE && !(d >= other)) {
                 return false;
             }
         }
@@ -194,22 +216,5 @@ final class PeakFinder {
         }
         peakY[p] = yc;
         peakX[p] = xc;
-    }
-
-    /** Gaussian vote mass of type j at (yc, xc). */
-    private double mass(Votes v, int j, double yc, double xc, double sigma) {
-        int row = j * v.cap;
-        int m = 0;
-        for (int s = 0; s < v.count[j]; s++) {
-            double dy = v.y[row + s] - yc;
-            double dx = v.x[row + s] - xc;
-            double e = -(dy * dy + dx * dx) / (2 * sigma * sigma);
-            if (e >= EXP_UNDERFLOW) {
-                hits[m] = s;
-                a[m] = v.w[row + s] * Math.exp(e);
-                m++;
-            }
-        }
-        return NpMath.sparseSum(hits, a, m, v.width, acc);
     }
 }

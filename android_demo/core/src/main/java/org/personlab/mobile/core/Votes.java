@@ -5,20 +5,34 @@ import java.util.Arrays;
 /**
  * Hough votes of one frame (mobile_decoder.poses.votes), in reusable buffers: a grid node with keypoint
  * probability p above the floor votes p / (grid nodes per disk) at itself + its short offset. Type j's
- * votes are slots [0, count[j]) of row j; rows are padded with zero weight to {@link #width} (NumPy's
+ * votes are slots [0, count[j]) of row j; NumPy pads the rows with zero weight to {@link #width} (its
  * (K, V) array), which fixes the pairwise summation order. A bucket grid finds the votes near a point.
  */
 final class Votes {
-    private static final int BUCKET = 16; // input pixels per bucket side
+    private static final int BUCKET = 32; // input pixels per bucket side
+    /** Math.exp(x) is exactly 0 below about -745.13: no need to call it. */
+    private static final double EXP_UNDERFLOW = -746.0;
+    /** Terms with a smaller exponent are bounded first (below e^-39 of their weight), see {@link #gaussianMass}. */
+    private static final double FAR = -40.0;
+    /** Votes beyond the box where the exponent is this are bounded all alike (below e^-59 of the largest weight). */
+    private static final int OUTSIDE = 60;
+    /** EXP_BOUND[i] >= Math.exp(x) for every x <= -i (a margin of a factor e: any exp within 1 ulp). */
+    private static final double[] EXP_BOUND = new double[(int) -EXP_UNDERFLOW + 1];
+
+    static {
+        for (int i = 0; i < EXP_BOUND.length; i++) {
+            EXP_BOUND[i] = Math.exp(1.0 - i);
+        }
+    }
 
     final int k;
     final int cap; // slots per row: grid nodes
     final int[] count;
     int width; // V: the widest row, at least 1
+    private final double[] maxW; // per type: its largest weight
     final double[] y; // (K, cap)
     final double[] x;
     final double[] w;
-    private final float[] prob;
     private final int bh;
     private final int bw;
     private final int[] bucketStart; // (K * bh * bw + 1) CSR over slots, ascending within a bucket
@@ -26,33 +40,38 @@ final class Votes {
     private final int[] bucketOf;
     private final int[] sortTmp;
     private final int[] sortCounts = new int[Sorting.COUNTS];
+    private final int[] range = new int[4]; // bucketRange's rows r0..r1, columns c0..c1
+    private final double[] low; // gaussianMass scratch: the terms, far ones as 0
+    private final double[] high; // and far ones as their bound
 
     Votes(int k, int nodes, int inputH, int inputW) {
         this.k = k;
         cap = nodes;
         count = new int[k];
+        maxW = new double[k];
         y = new double[k * cap];
         x = new double[k * cap];
         w = new double[k * cap];
-        prob = new float[k * cap];
         bh = (inputH - 1) / BUCKET + 1;
         bw = (inputW - 1) / BUCKET + 1;
         bucketStart = new int[k * bh * bw + 1];
         bucketSlots = new int[k * cap];
         bucketOf = new int[k * cap];
         sortTmp = new int[cap];
+        low = new double[cap];
+        high = new double[cap];
     }
 
     void fill(Heads heads, DecoderConfig cfg) {
         int g = heads.gh * heads.gw;
-        heads.heatmaps.dense(g, prob);
         Arrays.fill(count, 0);
+        Head heatmaps = heads.heatmaps;
         Head shortOffsets = heads.shortOffsets;
         float area = (float) (Math.PI * (heads.diskRadius * heads.diskRadius));
         float cellArea = (float) (heads.stride * heads.stride);
         for (int n = 0; n < g; n++) {
             for (int j = 0; j < k; j++) {
-                float p = prob[n * k + j];
+                float p = heatmaps.read(n, j);
                 if (p > cfg.heatmapFloor) {
                     int at = j * cap + count[j]++;
                     float offY = shortOffsets.read(n, j);
@@ -64,14 +83,12 @@ final class Votes {
             }
         }
         width = 1;
-        for (int c : count) {
-            width = Math.max(width, c);
-        }
         for (int j = 0; j < k; j++) {
-            int row = j * cap;
-            Arrays.fill(y, row + count[j], row + width, 0.0);
-            Arrays.fill(x, row + count[j], row + width, 0.0);
-            Arrays.fill(w, row + count[j], row + width, 0.0);
+            width = Math.max(width, count[j]);
+            maxW[j] = 0.0;
+            for (int s = 0; s < count[j]; s++) {
+                maxW[j] = Math.max(maxW[j], w[j * cap + s]);
+            }
         }
         index();
     }
@@ -82,6 +99,15 @@ final class Votes {
 
     private int bucketCol(double v) {
         return Math.min(Math.max((int) Math.floor(v / BUCKET), 0), bw - 1);
+    }
+
+    /** The bucket rows and columns holding every vote within half of (cy, cx) (a micro-pixel wider: rounding). */
+    private void bucketRange(double cy, double cx, double half) {
+        double h = half + 1e-6;
+        range[0] = bucketRow(cy - h);
+        range[1] = bucketRow(cy + h);
+        range[2] = bucketCol(cx - h);
+        range[3] = bucketCol(cx + h);
     }
 
     private void index() {
@@ -111,20 +137,80 @@ final class Votes {
     }
 
     /**
+     * Gaussian vote mass of type j at (cy, cx): sum of w exp(-d^2 / den) over the padded row, in NumPy's
+     * order. Most votes are far from the point, their terms below the sum's last bit: Math.exp is skipped for
+     * the far terms (exponent below FAR) by summing twice, with each far term as 0 and as a bound. Rounding
+     * is monotonic and the terms are >= 0, so the sum lies between the two, and is either when they are
+     * equal; else the far terms are computed. When the box where the exponent is -OUTSIDE holds less than
+     * half the votes, only its buckets are read, the votes beyond it bounded by the type's largest weight
+     * times e^(1 - OUTSIDE).
+     */
+    double gaussianMass(int j, double cy, double cx, double den) {
+        int row = j * cap;
+        int n = count[j];
+        bucketRange(cy, cx, Math.sqrt(OUTSIDE * den) * (1 + 1e-6)); // beyond it, d^2 / den > OUTSIDE despite rounding
+        int inBox = 0;
+        for (int r = range[0]; r <= range[1]; r++) {
+            inBox += bucketStart[(j * bh + r) * bw + range[3] + 1] - bucketStart[(j * bh + r) * bw + range[2]];
+        }
+        if (2 * inBox < n) {
+            Arrays.fill(low, 0, n, 0.0);
+            Arrays.fill(high, 0, n, maxW[j] * EXP_BOUND[OUTSIDE]);
+            for (int r = range[0]; r <= range[1]; r++) {
+                for (int c = range[2]; c <= range[3]; c++) {
+                    int b = (j * bh + r) * bw + c;
+                    for (int i = bucketStart[b]; i < bucketStart[b + 1]; i++) {
+                        term(row, bucketSlots[i], cy, cx, den);
+                    }
+                }
+            }
+        } else {
+            for (int s = 0; s < n; s++) {
+                term(row, s, cy, cx, den);
+            }
+        }
+        double sum = NpMath.sum(low, 0, n, width);
+        if (NpMath.sum(high, 0, n, width) == sum) {
+            return sum;
+        }
+        for (int s = 0; s < n; s++) {
+            if (high[s] > low[s]) {
+                double e = exponent(row + s, cy, cx, den);
+                low[s] = e >= EXP_UNDERFLOW ? w[row + s] * Math.exp(e) : 0.0;
+            }
+        }
+        return NpMath.sum(low, 0, n, width);
+    }
+
+    /** Sets low[s] and high[s] for slot s of the row: the term w exp(e), or 0 and a bound when far. */
+    private void term(int row, int s, double cy, double cx, double den) {
+        double e = exponent(row + s, cy, cx, den);
+        if (e >= FAR) {
+            low[s] = w[row + s] * Math.exp(e);
+            high[s] = low[s];
+        } else {
+            low[s] = 0.0;
+            high[s] = e >= EXP_UNDERFLOW ? w[row + s] * EXP_BOUND[(int) -e] : 0.0;
+        }
+    }
+
+    private double exponent(int at, double cy, double cx, double den) {
+        double dy = y[at] - cy;
+        double dx = x[at] - cx;
+        return -(dy * dy + dx * dx) / den;
+    }
+
+    /**
      * Writes into {@code out} the ascending slots of type j's votes with |vy - cy| <= half and
      * |vx - cx| <= half; returns how many.
      */
     int inBox(int j, double cy, double cx, double half, int[] out) {
-        int nb = bh * bw;
-        int r0 = bucketRow(cy - half);
-        int r1 = bucketRow(cy + half);
-        int c0 = bucketCol(cx - half);
-        int c1 = bucketCol(cx + half);
+        bucketRange(cy, cx, half);
         int m = 0;
         int row = j * cap;
-        for (int r = r0; r <= r1; r++) {
-            for (int c = c0; c <= c1; c++) {
-                int b = j * nb + r * bw + c;
+        for (int r = range[0]; r <= range[1]; r++) {
+            for (int c = range[2]; c <= range[3]; c++) {
+                int b = (j * bh + r) * bw + c;
                 for (int i = bucketStart[b]; i < bucketStart[b + 1]; i++) {
                     int s = bucketSlots[i];
                     if (Math.abs(y[row + s] - cy) <= half && Math.abs(x[row + s] - cx) <= half) {
