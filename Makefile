@@ -65,9 +65,10 @@ calibration-study: $(CALIBRATION_STUDY:%=$(ARTIFACTS)/calibration_study/%/.done)
 
 # Reproduces the committed checkpoint: BodyPix 2.0 MobileNetV1 0.75 with its five heads fine-tuned on the
 # train split (the trunk stays BodyPix's; README "Results" says why). About 6 minutes on 2 CPU cores.
+RECIPE := --init bodypix --backbone mobilenet_v1 --alpha 0.75 --trainable heads --epochs 40 --lr 1e-3
+
 train: setup
-	$(BIN)/personlab train --init bodypix --backbone mobilenet_v1 --alpha 0.75 --trainable heads --epochs 40 --lr 1e-3 \
-		--out runs/train --export-checkpoint $(CHECKPOINT)
+	$(BIN)/personlab train $(RECIPE) --out runs/train --export-checkpoint $(CHECKPOINT)
 
 # Representative set: up to 300 random train images, letterboxed at 513x513 (never val).
 calibrate: $(CALIBRATION)/manifest.json
@@ -126,7 +127,7 @@ $(ARTIFACTS)/imported/.done: $(BUILD_CODE) | setup
 evaluate: setup
 	$(BIN)/personlab evaluate --model $(CHECKPOINT).json --split val --out $(REPORTS)/eval_$(notdir $(CHECKPOINT))
 
-# The decoder settings, measured on held-back train images (never val): the shipped recipe trained without
+# The decoder settings, measured on held-back train images (never val): the shipped RECIPE trained without
 # the first HELD_BACK train images (about 6 minutes; a rerun reuses the finished run), then COCO AP of its
 # Keras float outputs through the mobile decoder under a grid of settings, one changed at a time
 # -> reports/decoder/. About 3 minutes more on 2 cores.
@@ -134,8 +135,7 @@ HELD_BACK  := 60
 DECODER_STUDY_SIZES := 353x481 513x513
 
 decoder-study: setup
-	$(BIN)/personlab train --init bodypix --backbone mobilenet_v1 --alpha 0.75 --trainable heads --epochs 40 --lr 1e-3 \
-		--holdout $(HELD_BACK) --out runs/heldback_$(HELD_BACK)
+	$(BIN)/personlab train $(RECIPE) --holdout $(HELD_BACK) --out runs/heldback_$(HELD_BACK)
 	for size in $(DECODER_STUDY_SIZES); do \
 		$(BIN)/personlab tune-decoder --model runs/heldback_$(HELD_BACK)/checkpoint.json --split train \
 			--limit $(HELD_BACK) --input-size $$size --out $(REPORTS)/decoder/heldback_$$size.md || exit 1; \

@@ -68,8 +68,9 @@ def cpu_name() -> str:
     except OSError:
         return platform.processor() or platform.system()
     field = lambda name: next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith(name)), "")  # noqa: E731
-    vnni = [f for f in ("avx512_vnni", "avx_vnni") if f in field("flags").split()]
-    return f"{field('model name') or 'unknown CPU'}, int8 dot product: {' '.join(vnni) or 'none (no VNNI)'}"
+    flags = (field("flags") or field("Features")).split()  # x86 names them flags, ARM Features
+    dot = [f for f in ("avx512_vnni", "avx_vnni", "asimddp") if f in flags]
+    return f"{field('model name') or 'unknown CPU'}, int8 dot product: {' '.join(dot) or 'none'}"
 
 
 def code_sha256() -> str:
