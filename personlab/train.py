@@ -25,7 +25,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from personlab import checkpoint, geometry, pretrained, spec
+from personlab import checkpoint, geometry, impute, pretrained, spec
 from personlab.data import COCO_DIR, CocoPersons
 from personlab.files import atomic_write
 from personlab.losses import DEFAULT_LOSS_WEIGHTS, LOSSES, distillation
@@ -57,6 +57,7 @@ class TrainConfig:
     distill: dict[str, float] = field(default_factory=dict)  # head -> weight of the pull towards BodyPix
     scale_range: tuple[float, float] = geometry.Augmentation.scale_range
     color_jitter: float = 0.0  # brightness and contrast factors drawn from 1 +- this
+    impute_keypoints: bool = False  # label mask-only people with BodyPix's poses first (personlab.impute)
     seed: int = 0
     distribute: bool = False
 
@@ -218,6 +219,18 @@ def training_ids(dataset: CocoPersons, config: TrainConfig) -> list[int]:
     return ids[: config.max_images] if config.max_images else ids
 
 
+def imputed_dataset(dataset: CocoPersons, config: TrainConfig, ids: list[int], out: Path) -> CocoPersons:
+    """The dataset with its training images' mask-only people labelled by BodyPix's poses, written once
+    to <out>/imputed_keypoints.json (a resume reads it back)."""
+    path = out / "imputed_keypoints.json"
+    if not path.is_file():
+        estimator = build_teacher(TrainConfig(ModelConfig(config.model.backbone, config.model.alpha)))  # stride 16
+        doc, summary = impute.impute(dataset, lambda crops: estimator(crops, training=False), ids)
+        log.info("imputed keypoints: %s", {k: v for k, v in summary.items() if k != "config"})
+        atomic_write(path, json.dumps(doc).encode())
+    return CocoPersons(annotations=path, images=dataset.files.images)
+
+
 def train(config: TrainConfig, out: Path | str) -> Path:
     """Train (or resume an interrupted run in `out`); returns the final checkpoint's json."""
     out = Path(out)
@@ -231,6 +244,8 @@ def train(config: TrainConfig, out: Path | str) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     dataset = CocoPersons(config.coco_dir, config.split)
     ids = training_ids(dataset, config)
+    if config.impute_keypoints:
+        dataset = imputed_dataset(dataset, config, ids, out)
     augmentation = geometry.Augmentation(tuple(config.scale_range), color_jitter=config.color_jitter)
     examples = TrainingExamples(
         dataset, tuple(config.input_size), config.model.stride, augmentation, seed=config.seed, image_ids=ids

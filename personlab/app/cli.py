@@ -97,6 +97,9 @@ def train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--distill", type=loss_weights, default={}, help="pull towards BodyPix where unlabelled: head=w,...")
     p.add_argument("--scale-range", type=float, nargs=2, default=defaults.scale_range, help="augmentation scales")
     p.add_argument("--color-jitter", type=float, default=0.0, help="brightness/contrast factors 1 +- this")
+    p.add_argument(
+        "--impute-keypoints", action="store_true", help="label people with a mask but no keypoints by BodyPix's poses"
+    )
     p.add_argument("--seed", type=int, default=defaults.seed)
     p.add_argument("--distribute", action="store_true", help="tf.distribute.MirroredStrategy over all GPUs")
     p.add_argument("--out", type=Path, default=Path("runs/train"))
@@ -128,6 +131,7 @@ def run_train(args) -> None:
         distill=args.distill,
         scale_range=tuple(args.scale_range),
         color_jitter=args.color_jitter,
+        impute_keypoints=args.impute_keypoints,
         seed=args.seed,
         distribute=args.distribute,
     )
