@@ -37,6 +37,15 @@ def keras_outputs(val_dataset):
     return out
 
 
+@pytest.fixture(scope="module")
+def reference_results(keras_outputs) -> list[dict]:
+    """The float reference decoder's COCO results on those outputs (shared: it is the slow part)."""
+    results = []
+    for image_id, affine, hw, outputs in keras_outputs:
+        results += decoder.decode(outputs, 16, HW, affine, image_id, hw)
+    return results
+
+
 def oks(a: np.ndarray, b: np.ndarray, use: np.ndarray, area: float) -> float:
     """COCO's object keypoint similarity of (K, 2) b to a over the keypoints `use`, at object area `area`."""
     d2 = ((a - b) ** 2).sum(axis=-1)
@@ -66,7 +75,7 @@ def matched_oks(reference: list[dict], mobile: list[dict], floor: float) -> list
     return found
 
 
-def test_decoder_parity_on_float_outputs(val_dataset, keras_outputs):
+def test_decoder_parity_on_float_outputs(val_dataset, keras_outputs, reference_results):
     """Both decoders on the same Keras float outputs of all 200 val images (the shipped BodyPix 0.75 checkpoint).
 
     Measured: keypoint AP reference 0.2863, mobile 0.2852; mask AP 0.1273 / 0.1247. People are the
@@ -76,9 +85,8 @@ def test_decoder_parity_on_float_outputs(val_dataset, keras_outputs):
     searches (dense 2-px maps vs sparse 4-px cells) can swap.
     """
     metadata = float_metadata(16, HW)
-    reference, mobile = [], []
+    reference, mobile = reference_results, []
     for image_id, affine, hw, outputs in keras_outputs:
-        reference += decoder.decode(outputs, 16, HW, affine, image_id, hw)
         mobile += mobile_decoder.decode_image(outputs, metadata, affine, image_id, hw)
     ids = val_dataset.image_ids
     ref, mob = evaluate.coco_eval(val_dataset.coco, reference, ids), evaluate.coco_eval(val_dataset.coco, mobile, ids)
@@ -99,14 +107,11 @@ def test_decoder_parity_on_float_outputs(val_dataset, keras_outputs):
 PIPELINE_BUDGET = {"keypoints/AP": 0.01, "segm/AP": 0.01}
 
 
-def test_pipeline_parity_int8_mobile_vs_keras_reference(val_dataset, keras_outputs, int8_artifact):
+def test_pipeline_parity_int8_mobile_vs_keras_reference(val_dataset, reference_results, int8_artifact):
     predictor = LiteRTPredictor.from_file(int8_artifact)
     assert predictor.metadata["heads"]["heatmaps"]["dtype"] == "int8"
-    reference = []
-    for image_id, affine, hw, outputs in keras_outputs:
-        reference += decoder.decode(outputs, 16, HW, affine, image_id, hw)
     ids = val_dataset.image_ids
-    float_stats = evaluate.coco_eval(val_dataset.coco, reference, ids)
+    float_stats = evaluate.coco_eval(val_dataset.coco, reference_results, ids)
     _, int8_stats = evaluate.evaluate_model(predictor, val_dataset, ids, decoder="mobile")
     for metric, budget in PIPELINE_BUDGET.items():
         print(f"{metric}: keras+reference {float_stats[metric]:.4f}, int8+mobile {int8_stats[metric]:.4f}")
