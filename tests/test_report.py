@@ -1,6 +1,12 @@
 """The report: Google anchors through our mobile decoder, the inventory, the cache, and the writers on real numbers."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -138,3 +144,31 @@ def test_report_writes_markdown_json_plots_and_the_readme_block(val_dataset, pos
     readme.write_text("no block")
     with pytest.raises(ValueError, match="no report block"):
         markdown.update_readme(readme, result)
+
+
+def test_a_killed_report_leaves_no_worker_behind():
+    """SIGKILL gives the pool no shutdown: its worker, busy with a long row, must still go."""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "\n".join([
+            "import os, time",
+            "from concurrent.futures import ProcessPoolExecutor",
+            "import multiprocessing",
+            "from personlab.app.report import measure",
+            "spawn = multiprocessing.get_context('spawn')",
+            "pool = ProcessPoolExecutor(1, mp_context=spawn, initializer=measure._quiet_worker)",
+            "print(pool.submit(os.getpid).result(), flush=True)",
+            "pool.submit(time.sleep, 600)",
+            "time.sleep(600)",
+        ])],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    worker = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    for _ in range(60):
+        if not Path(f"/proc/{worker}").exists() or "Z" in Path(f"/proc/{worker}/stat").read_text().split()[2]:
+            break
+        time.sleep(0.5)
+    else:
+        os.kill(worker, signal.SIGKILL)
+        pytest.fail(f"worker {worker} still running 30 s after its report was killed")

@@ -8,6 +8,7 @@ import logging
 import multiprocessing
 import os
 import platform
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -126,6 +127,15 @@ def _quiet_worker() -> None:
 
     os.environ.update(TQDM_DISABLE="1", OMP_NUM_THREADS="1")
     quiet_libraries(verbose=False)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A report killed by SIGTERM or SIGKILL has no chance to shut its pool down: its workers, minutes
+    into a row, notice the parent is gone (they are re-parented) and exit instead of finishing the row."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def all_metrics(rows: list[Row], p: Protocol, ids: list[int], cache: Cache, jobs: int) -> Iterator[tuple[Row, dict]]:
