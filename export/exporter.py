@@ -79,7 +79,10 @@ def parse_formats(text: str) -> list[Format]:
     return [FORMATS[n] for n in dict.fromkeys(names)]
 
 
-def export(source: Path | str, formats: list[Format], input_hw: tuple[int, int], out_dir: Path | str) -> list[Path]:
-    """Write each format of the checkpoint `source` at a fixed input size into out_dir."""
-    model, config = checkpoint.load(source, input_hw)  # checks the input size for the model's stride
+def export(
+    source: Path | str, formats: list[Format], input_hw: tuple[int, int], out_dir: Path | str, stride: int | None = None
+) -> list[Path]:
+    """Write each format of the checkpoint `source` at a fixed input size into out_dir (at another output
+    stride than the checkpoint's when `stride` is given; the names say so)."""
+    model, config = checkpoint.load(source, input_hw, stride)  # checks the input size for the model's stride
     return [f.write(model, config, input_hw, source, Path(out_dir)) for f in tqdm(formats, desc="export", disable=None)]

@@ -87,3 +87,12 @@ def test_the_checkpoint_builds_at_stride_8_and_the_name_says_so():
     assert name == "personlab_mobilenet_v1_075_s8_129x161_full_int8.tflite"
     name = metadata.artifact_name(ModelConfig(), (129, 161), "float32")
     assert name == "personlab_mobilenet_v1_075_129x161_float32.tflite"
+
+
+def test_export_at_stride_8_writes_a_stride_8_artifact(tmp_path):
+    argv = ["export", "--formats", "float32", "--input-size", "129x161", "--stride", "8", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    (path,) = tmp_path.glob("*.tflite")
+    assert path.name == "personlab_mobilenet_v1_075_s8_129x161_float32.tflite"
+    embedded = json.loads(path.with_suffix(".json").read_text())
+    assert embedded["spec"]["stride"] == 8 and embedded["heads"]["heatmaps"]["shape"][1:3] == [17, 21]

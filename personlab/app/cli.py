@@ -375,7 +375,11 @@ def export_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--alpha", type=float, default=ModelConfig().alpha, help="ONNX in without personlab metadata: its width"
     )
-    p.add_argument("--stride", type=int, default=spec.DEFAULT_STRIDE, choices=spec.STRIDES)
+    p.add_argument(
+        "--stride", type=int, choices=spec.STRIDES,
+        help=f"a checkpoint: build at this output stride, not its own; ONNX without metadata: its stride "
+        f"(default {spec.DEFAULT_STRIDE})",
+    )  # fmt: skip
     p.add_argument("--out", type=Path, default=Path("artifacts"))
 
 
@@ -386,10 +390,10 @@ def run_export(args) -> None:
         from export.onnx import onnx_to_tflite
         from personlab.model import ModelConfig
 
-        config = ModelConfig(args.backbone, args.alpha, args.stride) if args.backbone else None
+        config = ModelConfig(args.backbone, args.alpha, args.stride or spec.DEFAULT_STRIDE) if args.backbone else None
         paths = [onnx_to_tflite(args.model, args.out, config)]
     else:
-        paths = export(args.model, parse_formats(args.formats), args.input_size, args.out)
+        paths = export(args.model, parse_formats(args.formats), args.input_size, args.out, args.stride)
     for path in paths:
         print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) and its metadata {path.with_suffix('.json').name}")
 
