@@ -19,7 +19,8 @@ final class Grouping {
     private boolean[] suppressed = new boolean[0];
     private final double[] py;
     private final double[] px;
-    private final double[] scores;
+    private final double[] scores; // the keypoints' scores, or lower bounds on them
+    private final double[] scoreHigh; // and upper bounds (equal when known)
     private final boolean[] all;
     private final boolean[] confident;
     private final boolean[] near;
@@ -33,6 +34,9 @@ final class Grouping {
     private final double[] guessY;
     private final double[] guessX;
     private final double[] guessScores;
+    private final double[] guessHigh;
+    private final boolean[] single; // exactScore's keypoint
+    private final boolean[] bounding; // the keypoints at the ends of the person's box
     private final double[] column;
     private final LongRange longRange;
 
@@ -43,6 +47,7 @@ final class Grouping {
         py = new double[k];
         px = new double[k];
         scores = new double[k];
+        scoreHigh = new double[k];
         all = new boolean[k];
         Arrays.fill(all, true);
         confident = new boolean[k];
@@ -55,6 +60,9 @@ final class Grouping {
         guessY = new double[k];
         guessX = new double[k];
         guessScores = new double[k];
+        guessHigh = new double[k];
+        single = new boolean[k];
+        bounding = new boolean[k];
         column = new double[k];
     }
 
@@ -111,19 +119,27 @@ final class Grouping {
             }
             walkTree(heads, cand.kind[i], cand.y[i], cand.x[i], cfg.refineSteps);
             double scale = personScale(py, px, all, cfg.minScale);
-            Arrays.fill(weak, true);
-            keypointScores(heads, v, py, px, scale, weak, scores);
+            boolean rough = newScaleLikely(heads, v, scale, cfg);
+            for (int j = 0; j < k; j++) {
+                weak[j] = !bounding[j];
+            }
+            keypointScores(heads, v, py, px, scale, weak, rough, scores, scoreHigh);
             if (cfg.longRangeRecovery && heads.hasMasks()) {
-                recoverKeypoints(heads, v, scale, cfg); // rescores the keypoints it moves
+                recoverKeypoints(heads, v, scale, rough, cfg); // rescores the keypoints it moves
             }
             for (int j = 0; j < k; j++) {
-                confident[j] = scores[j] > cfg.keypointFloor;
+                confident[j] = above(heads, v, j, py, px, scale, scores, scoreHigh, cfg.keypointFloor);
             }
             double confidentScale = personScale(py, px, confident, cfg.minScale);
-            if (confidentScale != scale) { // the same positions and scale give the same scores
+            if (confidentScale != scale) {
                 scale = confidentScale;
                 Arrays.fill(weak, true);
-                keypointScores(heads, v, py, px, scale, weak, scores);
+                keypointScores(heads, v, py, px, scale, weak, false, scores, scoreHigh);
+            } else { // the same positions and scale give the same scores: the bounded ones computed
+                for (int j = 0; j < k; j++) {
+                    weak[j] = scores[j] != scoreHigh[j];
+                }
+                keypointScores(heads, v, py, px, scale, weak, false, scores, scoreHigh);
             }
             Arrays.fill(near, false);
             for (int q = 0; q < people.size(); q++) {
@@ -208,27 +224,82 @@ final class Grouping {
 
     /**
      * poses.keypoint_scores for the keypoints j with which[j]: the Gaussian vote mass at (y, x), sigma
-     * 2 * oks_sigma * scale, clipped to [0, 1].
+     * 2 * oks_sigma * scale, clipped to [0, 1], into low[j] = high[j]. Rough: only bounds, low[j] <= score <= high[j],
+     * from Votes.massBounds.
      */
-    private void keypointScores(Heads heads, Votes v, double[] y, double[] x, double scale, boolean[] which, double[] out) {
+    private void keypointScores(Heads heads, Votes v, double[] y, double[] x, double scale, boolean[] which, boolean rough,
+            double[] low, double[] high) {
         for (int j = 0; j < k; j++) {
             if (!which[j]) {
                 continue;
             }
             double sigma = 2.0 * heads.sigmas[j] * scale;
             double den = 2 * (sigma * sigma);
-            out[j] = Heads.clip(v.gaussianMass(j, y[j], x[j], den), 0.0, 1.0);
+            if (rough) {
+                low[j] = Heads.clip(v.massBounds(j, y[j], x[j], den), 0.0, 1.0);
+                high[j] = Heads.clip(v.upperMass, 0.0, 1.0);
+            } else {
+                low[j] = Heads.clip(v.gaussianMass(j, y[j], x[j], den), 0.0, 1.0);
+                high[j] = low[j];
+            }
         }
+    }
+
+    /** Keypoint j's score (within low[j]..high[j]) at (y[j], x[j]) and this scale, computed if need be. */
+    private void exactScore(Heads heads, Votes v, int j, double[] y, double[] x, double scale, double[] low, double[] high) {
+        Arrays.fill(single, false);
+        single[j] = true;
+        keypointScores(heads, v, y, x, scale, single, false, low, high);
+    }
+
+    /** Whether keypoint j's score (low[j]..high[j], at (y[j], x[j]) and this scale) is above floor. */
+    private boolean above(Heads heads, Votes v, int j, double[] y, double[] x, double scale, double[] low, double[] high,
+            double floor) {
+        if (!(low[j] == high[j] || low[j] > floor || high[j] <= floor)) { // the bounds do not tell
+            exactScore(heads, v, j, y, x, scale, low, high);
+        }
+        return low[j] > floor;
+    }
+
+    /**
+     * Scores the keypoints at the ends of the person's box (marked in bounding) exactly; returns whether one is
+     * weak. The confident keypoints' scale then likely differs from this one, so the scores at this scale only
+     * decide which keypoints are confident and which recovered, and bounds mostly suffice. At the smallest scale
+     * the scale likely stays.
+     */
+    private boolean newScaleLikely(Heads heads, Votes v, double scale, DecoderConfig cfg) {
+        Arrays.fill(bounding, false);
+        int top = 0;
+        int bottom = 0;
+        int left = 0;
+        int right = 0;
+        for (int j = 1; j < k; j++) {
+            top = py[j] < py[top] ? j : top;
+            bottom = py[j] > py[bottom] ? j : bottom;
+            left = px[j] < px[left] ? j : left;
+            right = px[j] > px[right] ? j : right;
+        }
+        bounding[top] = true;
+        bounding[bottom] = true;
+        bounding[left] = true;
+        bounding[right] = true;
+        keypointScores(heads, v, py, px, scale, bounding, false, scores, scoreHigh);
+        boolean likely = false;
+        for (int j = 0; j < k; j++) {
+            likely |= bounding[j] && !(scores[j] > cfg.keypointFloor);
+        }
+        return likely && scale > cfg.minScale;
     }
 
     /**
      * poses.recover_keypoints: weak keypoints move to the median long-range prediction of the confident
      * ones if they score better there, and take that score (the one a rescoring at the same scale gives).
+     * Rough: the scores are bounds (see {@link #keypointScores}).
      */
-    private void recoverKeypoints(Heads heads, Votes v, double scale, DecoderConfig cfg) {
+    private void recoverKeypoints(Heads heads, Votes v, double scale, boolean rough, DecoderConfig cfg) {
         int anchors = 0;
         for (int j = 0; j < k; j++) {
-            weak[j] = !(scores[j] > cfg.keypointFloor);
+            weak[j] = !above(heads, v, j, py, px, scale, scores, scoreHigh, cfg.keypointFloor);
             if (!weak[j]) {
                 anchorY[anchors] = py[j];
                 anchorX[anchors] = px[j];
@@ -252,14 +323,28 @@ final class Grouping {
             }
             guessX[j] = median(column, anchors);
         }
-        keypointScores(heads, v, guessY, guessX, scale, weak, guessScores);
+        keypointScores(heads, v, guessY, guessX, scale, weak, rough, guessScores, guessHigh);
         for (int j = 0; j < k; j++) {
-            if (weak[j] && guessScores[j] > scores[j]) {
+            if (weak[j] && better(heads, v, j, scale)) {
                 py[j] = guessY[j];
                 px[j] = guessX[j];
                 scores[j] = guessScores[j];
+                scoreHigh[j] = guessHigh[j];
             }
         }
+    }
+
+    /** Whether keypoint j scores better at its guess than where it is (both within bounds, computed if need be). */
+    private boolean better(Heads heads, Votes v, int j, double scale) {
+        if (guessScores[j] > scoreHigh[j]) {
+            return true;
+        }
+        if (guessHigh[j] <= scores[j]) {
+            return false;
+        }
+        exactScore(heads, v, j, py, px, scale, scores, scoreHigh);
+        exactScore(heads, v, j, guessY, guessX, scale, guessScores, guessHigh);
+        return guessScores[j] > scores[j];
     }
 
     /** np.median of values[0..n), sorting them in place (insertion sort in Double.compare order, as Arrays.sort). */

@@ -68,12 +68,57 @@ public final class Head {
 
     /** The sanitised float32 value of our channel {@code channel} at flat grid node {@code node}. */
     public float read(int node, int channel) {
-        int index = node * rawChannels + order[channel];
+        return value(node * rawChannels + order[channel]);
+    }
+
+    /** The sanitised float32 value at a raw flat index. */
+    private float value(int index) {
         if (bytes != null) {
             return table[bytes[index] & 0xFF];
         }
         float v = floats[index];
         return sanitise(v != v ? 0.0f : v);
+    }
+
+    /**
+     * Our channels {@code pair} and {@code pair} + channels / 2 (an offset's y and x) at the nodes base, base + 1,
+     * base + gw and base + gw + 1 of a grid gw wide, each widened to double and times its weight w[0..4), summed
+     * in that order from 0 (a bilinear sample, as NumPy's), into out[0] and out[1].
+     */
+    void blendPair(int base, int gw, int pair, double[] w, double[] out) {
+        int i = base * rawChannels;
+        int below = i + gw * rawChannels;
+        int cy = order[pair];
+        int cx = order[pair + order.length / 2];
+        out[0] = 0.0 + (double) value(i + cy) * w[0] + (double) value(i + rawChannels + cy) * w[1]
+                + (double) value(below + cy) * w[2] + (double) value(below + rawChannels + cy) * w[3];
+        out[1] = 0.0 + (double) value(i + cx) * w[0] + (double) value(i + rawChannels + cx) * w[1]
+                + (double) value(below + cx) * w[2] + (double) value(below + rawChannels + cx) * w[3];
+    }
+
+    /**
+     * The nodes (ascending) below {@code nodes} where our channel {@code channel} reads above {@code floor}, into
+     * {@code out}; returns how many. {@code above}: 256 flags of scratch (integer heads: the raw bytes that do).
+     */
+    int nodesAbove(int channel, double floor, int nodes, boolean[] above, int[] out) {
+        int m = 0;
+        if (bytes == null) {
+            for (int n = 0; n < nodes; n++) {
+                if (read(n, channel) > floor) {
+                    out[m++] = n;
+                }
+            }
+            return m;
+        }
+        for (int b = 0; b < 256; b++) {
+            above[b] = table[b] > floor;
+        }
+        for (int n = 0, i = order[channel]; n < nodes; n++, i += rawChannels) {
+            if (above[bytes[i] & 0xFF]) {
+                out[m++] = n;
+            }
+        }
+        return m;
     }
 
     /** Clipped to +-limit (offsets) or to [0, 1] (probabilities; logits through the sigmoid first). */

@@ -214,18 +214,8 @@ public final class Heads {
      * corner values interpolated in doubles. Writes out[0] = dy, out[1] = dx.
      */
     void offsets(Head head, double y, double x, int pair, int[] nodes, double[] weights, double[] out) {
-        int n = head.channels() / 2;
         corners(y, x, nodes, weights, 0);
-        double dy = 0.0;
-        double dx = 0.0;
-        for (int c = 0; c < 4; c++) {
-            dy += (double) head.read(nodes[c], pair) * weights[c];
-        }
-        for (int c = 0; c < 4; c++) {
-            dx += (double) head.read(nodes[c], pair + n) * weights[c];
-        }
-        out[0] = dy;
-        out[1] = dx;
+        head.blendPair(nodes[0], gw, pair, weights, out);
     }
 
     /**

@@ -53,15 +53,21 @@ final class LongRange {
                 outY[row + j] = heads.clampY(sy);
                 outX[row + j] = heads.clampX(sx);
             }
-            for (int r = 0; r < refineSteps; r++) {
-                for (int j = 0; j < k; j++) {
-                    if (!which[j]) {
-                        continue;
-                    }
-                    heads.offsets(heads.shortOffsets, outY[row + j], outX[row + j], j, nodes, cw, off);
-                    outY[row + j] = heads.clampY(outY[row + j] + off[0]);
-                    outX[row + j] = heads.clampX(outX[row + j] + off[1]);
+        }
+        for (int j = 0; j < k; j++) { // keypoint by keypoint: one type's predictions read the offsets near it
+            if (!which[j]) {
+                continue;
+            }
+            for (int at = j; at < n * k; at += k) {
+                double y = outY[at];
+                double x = outX[at];
+                for (int r = 0; r < refineSteps; r++) {
+                    heads.offsets(heads.shortOffsets, y, x, j, nodes, cw, off);
+                    y = heads.clampY(y + off[0]);
+                    x = heads.clampX(x + off[1]);
                 }
+                outY[at] = y;
+                outX[at] = x;
             }
         }
     }

@@ -43,7 +43,6 @@ final class MaskLabels {
     private static final int UNSET = -2;
     private static final int PER_PIXEL = -3;
     private final int[] corner = new int[4];
-    private final double[] cw = new double[4];
     private final double[] w = new double[4];
     private final double[] hyp;
     private double threshold;
@@ -190,13 +189,7 @@ final class MaskLabels {
                 Arrays.fill(labels, first, end, cellLabel[cellOf]);
                 continue;
             }
-            int i = first / mw;
-            for (int pixel = first; pixel < end; pixel++) {
-                int best = nearest(gw, i, pixel - i * mw, t, cellOf);
-                if (pixelDistance(best, t) <= limit) {
-                    labels[pixel] = takers[best];
-                }
-            }
+            labelPixels(first, end, first / mw, cellOf, gw, t, limit);
         }
         return labels;
     }
@@ -329,10 +322,10 @@ final class MaskLabels {
     }
 
     private void distances(List<Person> people, int t, int u) {
-        for (int a = 0; a < u; a++) {
-            for (int col = 0; col < t; col++) {
-                Person p = people.get(takers[col]);
-                int m = confidentCount[col];
+        for (int col = 0; col < t; col++) {
+            Person p = people.get(takers[col]);
+            int m = confidentCount[col];
+            for (int a = 0; a < u; a++) {
                 for (int i = 0; i < m; i++) {
                     int j = confident[col * k + i];
                     double dy = predY[a * k + j] - p.y[j];
@@ -354,45 +347,57 @@ final class MaskLabels {
     }
 
     /**
-     * The taker nearest to mask pixel (i, j) of grid cell {@code cellOf}; leaves its 4 corners' rows of dist
-     * and their weights in corner / w.
+     * Labels pixels [first, end) of mask row i, all in grid cell {@code cellOf}, one by one: each joins the taker
+     * nearest to it (the corners' common nearest when they agree, else the nearest of the cell's candidates) when
+     * within the limit. Leaves the corners' rows of dist and a pixel's weights in corner / w.
      */
-    private int nearest(int gw, int i, int j, int t, int cellOf) {
-        int base = ay.lo[i] * gw + ax.lo[j];
+    private void labelPixels(int first, int end, int i, int cellOf, int gw, int t, double limit) {
         double fy = ay.wHi[i];
-        double fx = ax.wHi[j];
-        corner[0] = base;
-        corner[1] = base + 1;
-        corner[2] = base + gw;
-        corner[3] = base + gw + 1;
-        cw[0] = (1 - fy) * (1 - fx);
-        cw[1] = (1 - fy) * fx;
-        cw[2] = fy * (1 - fx);
-        cw[3] = fy * fx;
-        double den = 0.0;
-        for (int c = 0; c < 4; c++) {
-            w[c] = (double) seg[corner[c]] * cw[c];
-            den += w[c];
-        }
-        for (int c = 0; c < 4; c++) {
-            w[c] = den > 1e-3 ? w[c] / Math.max(den, 1e-3) : cw[c];
-            corner[c] = index[corner[c]];
-        }
+        double s0 = seg[cellOf];
+        double s1 = seg[cellOf + 1];
+        double s2 = seg[cellOf + gw];
+        double s3 = seg[cellOf + gw + 1];
+        corner[0] = index[cellOf];
+        corner[1] = index[cellOf + 1];
+        corner[2] = index[cellOf + gw];
+        corner[3] = index[cellOf + gw + 1];
         int b = nodeBest[corner[0]];
-        if (nodeBest[corner[1]] == b && nodeBest[corner[2]] == b && nodeBest[corner[3]] == b) {
-            return b;
-        }
-        int best = candidates[cellOf * t];
-        double bestDist = pixelDistance(best, t);
-        for (int q = 1; q < candidateCount[cellOf]; q++) {
-            int col = candidates[cellOf * t + q];
-            double d = pixelDistance(col, t);
-            if (d < bestDist) {
-                best = col;
-                bestDist = d;
+        boolean agree = nodeBest[corner[1]] == b && nodeBest[corner[2]] == b && nodeBest[corner[3]] == b;
+        for (int pixel = first; pixel < end; pixel++) {
+            double fx = ax.wHi[pixel - i * mw];
+            double cw0 = (1 - fy) * (1 - fx);
+            double cw1 = (1 - fy) * fx;
+            double cw2 = fy * (1 - fx);
+            double cw3 = fy * fx;
+            double w0 = s0 * cw0;
+            double w1 = s1 * cw1;
+            double w2 = s2 * cw2;
+            double w3 = s3 * cw3;
+            double den = 0.0 + w0 + w1 + w2 + w3;
+            boolean blend = den > 1e-3;
+            double norm = Math.max(den, 1e-3);
+            w[0] = blend ? w0 / norm : cw0;
+            w[1] = blend ? w1 / norm : cw1;
+            w[2] = blend ? w2 / norm : cw2;
+            w[3] = blend ? w3 / norm : cw3;
+            int best = b;
+            double bestDist = pixelDistance(b, t);
+            if (!agree) {
+                best = candidates[cellOf * t];
+                bestDist = pixelDistance(best, t);
+                for (int q = 1; q < candidateCount[cellOf]; q++) {
+                    int col = candidates[cellOf * t + q];
+                    double d = pixelDistance(col, t);
+                    if (d < bestDist) {
+                        best = col;
+                        bestDist = d;
+                    }
+                }
+            }
+            if (bestDist <= limit) {
+                labels[pixel] = takers[best];
             }
         }
-        return best;
     }
 
     private double pixelDistance(int col, int t) {

@@ -68,37 +68,47 @@ final class NpMath {
     }
 
     /**
-     * np.add.reduce of a length-n float64 array that is zero except at the ascending positions
-     * pos[0..m) holding val[0..m): the same accumulators and pairwise blocks as {@link #sum}, so the
-     * same result, in O(m + log n) instead of O(n) (adding an exact zero leaves a partial sum unchanged).
-     * {@code acc}: the caller's 8 accumulators (scratch, so nothing is allocated).
+     * np.add.reduce of three length-n float64 arrays, each zero except at the ascending positions pos[0..m)
+     * holding a[0..m), b[0..m) and c[0..m), into out[0..3): the same accumulators and pairwise blocks as
+     * {@link #sum}, so the same results, in O(m + log n) instead of O(n) (adding an exact zero leaves a partial
+     * sum unchanged). {@code acc}: the caller's 24 accumulators; out needs 3 entries per halving of n beyond 128
+     * and 3 more (scratch, so nothing is allocated).
      */
-    static double sparseSum(int[] pos, double[] val, int m, int n, double[] acc) {
-        return 0.0 + sparsePairwise(pos, val, 0, m, 0, n, acc);
+    static void sparseSums(int[] pos, double[] a, double[] b, double[] c, int m, int n, double[] acc, double[] out) {
+        sparsePairwise(pos, a, b, c, 0, m, 0, n, acc, out, 0);
+        out[0] += 0.0;
+        out[1] += 0.0;
+        out[2] += 0.0;
     }
 
-    private static double sparsePairwise(int[] pos, double[] val, int lo, int hi, int off, int n, double[] r) {
+    /** The three sums of positions [off, off + n) (pos[lo..hi)), into out[at..at + 3). */
+    private static void sparsePairwise(int[] pos, double[] a, double[] b, double[] c, int lo, int hi, int off, int n,
+            double[] r, double[] out, int at) {
         if (lo == hi) {
-            return 0.0;
-        }
-        if (n < 8) {
-            double res = 0.0;
-            for (int i = lo; i < hi; i++) {
-                res += val[i];
-            }
-            return res;
-        } else if (n <= 128) {
+            out[at] = 0.0;
+            out[at + 1] = 0.0;
+            out[at + 2] = 0.0;
+        } else if (n <= 128) { // below 8, no accumulators: their 0.0 sums start the sequential part
             java.util.Arrays.fill(r, 0.0);
             int end = off + n - (n % 8);
             int i = lo;
             for (; i < hi && pos[i] < end; i++) {
-                r[(pos[i] - off) & 7] += val[i];
+                int q = (pos[i] - off) & 7;
+                r[q] += a[i];
+                r[8 + q] += b[i];
+                r[16 + q] += c[i];
             }
-            double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+            double sa = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+            double sb = ((r[8] + r[9]) + (r[10] + r[11])) + ((r[12] + r[13]) + (r[14] + r[15]));
+            double sc = ((r[16] + r[17]) + (r[18] + r[19])) + ((r[20] + r[21]) + (r[22] + r[23]));
             for (; i < hi; i++) {
-                res += val[i];
+                sa += a[i];
+                sb += b[i];
+                sc += c[i];
             }
-            return res;
+            out[at] = sa;
+            out[at + 1] = sb;
+            out[at + 2] = sc;
         } else {
             int n2 = n / 2;
             n2 -= n2 % 8;
@@ -106,7 +116,11 @@ final class NpMath {
             while (mid < hi && pos[mid] < off + n2) {
                 mid++;
             }
-            return sparsePairwise(pos, val, lo, mid, off, n2, r) + sparsePairwise(pos, val, mid, hi, off + n2, n - n2, r);
+            sparsePairwise(pos, a, b, c, lo, mid, off, n2, r, out, at);
+            sparsePairwise(pos, a, b, c, mid, hi, off + n2, n - n2, r, out, at + 3);
+            out[at] += out[at + 3];
+            out[at + 1] += out[at + 4];
+            out[at + 2] += out[at + 5];
         }
     }
 }

@@ -44,10 +44,14 @@ final class PeakFinder {
     private final int[] peakKind;
     private final double[] peakY;
     private final double[] peakX;
-    private final double[] peakScore;
+    private final double[] peakScore; // the refined peaks' scores, or lower bounds on them
+    private final double[] peakHigh; // and upper bounds (equal when known)
+    private final int[] byLow; // scoreOverlapping scratch: the good peaks by lower bound,
+    private final double[] highAfter; // the largest upper bound after each
     private final int[] good;
     private final int[] hits;
-    private final double[] acc = new double[8]; // NpMath.sparseSum scratch
+    private final double[] acc = new double[24]; // NpMath.sparseSums scratch
+    private final double[] sums = new double[3 * 32]; // and its results (3 per halving of an int n, and 3)
     private final double[] a;
     private final double[] b;
     private final double[] c;
@@ -67,6 +71,9 @@ final class PeakFinder {
         peakY = new double[votes];
         peakX = new double[votes];
         peakScore = new double[votes];
+        peakHigh = new double[votes];
+        byLow = new int[votes];
+        highAfter = new double[votes];
         good = new int[votes];
         kind = new int[votes];
         y = new double[votes];
@@ -132,19 +139,25 @@ final class PeakFinder {
             Sorting.ascending(peaks, p, sortTmp, sortCounts);
         }
         double twoSigma = 2 * sigma;
+        double den = 2 * sigma * sigma;
         for (int q = 0; q < p; q++) {
             int key = peakCell[peaks[q]];
             int j = peakType[peaks[q]];
             peakKind[q] = j;
             centroid(v, j, (key / mw - 1) * cell, (key % mw - 1) * cell, twoSigma, cfg.centroidSteps, q);
-            peakScore[q] = v.gaussianMass(j, peakY[q], peakX[q], 2 * sigma * sigma);
+            peakScore[q] = v.massBounds(j, peakY[q], peakX[q], den);
+            peakHigh[q] = v.upperMass;
         }
         int g = 0;
         for (int q = 0; q < p; q++) {
+            if (!(peakScore[q] >= cfg.peakThreshold || peakHigh[q] < cfg.peakThreshold)) { // the bounds do not tell
+                exactScore(v, q, den);
+            }
             if (peakScore[q] >= cfg.peakThreshold) {
                 good[g++] = q;
             }
         }
+        scoreOverlapping(v, g, den);
         Sorting.descendingStable(good, g, peakScore, sortTmp);
         n = Math.min(g, cfg.maxCandidates);
         for (int i = 0; i < n; i++) {
@@ -152,6 +165,36 @@ final class PeakFinder {
             kind[i] = peakKind[q];
             y[i] = Heads.clip(peakY[q], 0.0, inputH - 1.0);
             x[i] = Heads.clip(peakX[q], 0.0, inputW - 1.0);
+        }
+    }
+
+    private void exactScore(Votes v, int q, double den) {
+        peakScore[q] = v.gaussianMass(peakKind[q], peakY[q], peakX[q], den);
+        peakHigh[q] = peakScore[q];
+    }
+
+    /**
+     * Computes the scores of the good peaks whose bounds (peakScore..peakHigh) overlap another's. The others' lie
+     * wholly above or below every other score, so a bound orders them as their score would. Sorted by lower
+     * bound, a peak's is disjoint from those before when its upper bound is below the lower bound before it,
+     * and from those after when it is above their largest upper bound.
+     */
+    private void scoreOverlapping(Votes v, int g, double den) {
+        System.arraycopy(good, 0, byLow, 0, g);
+        Sorting.descendingStable(byLow, g, peakScore, sortTmp);
+        double above = Double.NEGATIVE_INFINITY; // the largest upper bound after the peak
+        for (int i = g - 1; i >= 0; i--) {
+            highAfter[i] = above;
+            above = Math.max(above, peakHigh[byLow[i]]);
+        }
+        double lowBefore = Double.POSITIVE_INFINITY; // the lower bound before the peak, read before it is computed
+        for (int i = 0; i < g; i++) {
+            int q = byLow[i];
+            boolean alone = peakHigh[q] < lowBefore && highAfter[i] < peakScore[q];
+            lowBefore = peakScore[q];
+            if (!alone) {
+                exactScore(v, q, den);
+            }
         }
     }
 
@@ -208,9 +251,10 @@ final class PeakFinder {
                 b[i] = a[i] * (v.y[s] - yc);
                 c[i] = a[i] * (v.x[s] - xc);
             }
-            double tot = Math.max(NpMath.sparseSum(hits, a, m, v.width, acc), 1e-12);
-            double ny = yc + NpMath.sparseSum(hits, b, m, v.width, acc) / tot;
-            double nx = xc + NpMath.sparseSum(hits, c, m, v.width, acc) / tot;
+            NpMath.sparseSums(hits, a, b, c, m, v.width, acc, sums);
+            double tot = Math.max(sums[0], 1e-12);
+            double ny = yc + sums[1] / tot;
+            double nx = xc + sums[2] / tot;
             yc = ny;
             xc = nx;
         }
