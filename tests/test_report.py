@@ -146,6 +146,14 @@ def test_report_writes_markdown_json_plots_and_the_readme_block(val_dataset, pos
         markdown.update_readme(readme, result)
 
 
+def running(pid: int) -> bool:
+    """The process exists and is not a zombie (it may vanish between the two reads)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def test_a_killed_report_leaves_no_worker_behind():
     """SIGKILL gives the pool no shutdown: its worker, busy with a long row, must still go."""
     parent = subprocess.Popen(
@@ -166,7 +174,7 @@ def test_a_killed_report_leaves_no_worker_behind():
     parent.kill()
     parent.wait()
     for _ in range(60):
-        if not Path(f"/proc/{worker}").exists() or "Z" in Path(f"/proc/{worker}/stat").read_text().split()[2]:
+        if not running(worker):
             break
         time.sleep(0.5)
     else:
