@@ -51,17 +51,27 @@ $(STAMP): pyproject.toml requirements.lock
 # The main job, from the committed checkpoint on the embedded default data: every artifact (float32,
 # float16, ONNX, ONNX->TFLite, VARIANTS, full int8 at SIZES and STRIDE8_SIZES, BodyPix 0.50 imported; each
 # with its metadata), then the report that measures them. Each step is skipped when its outputs are newer
-# than the checkpoint and the code that builds them.
-pipeline: artifacts report
+# than the checkpoint and the code that builds them. The builds run BUILD_JOBS at a time (each is mostly
+# one core: TFLite calibration and conversion), then the report measures them all.
+BUILD_JOBS ?= 2
+define build_then_report
+	$(MAKE) --no-print-directory -j$(BUILD_JOBS) $(1)
+	$(MAKE) --no-print-directory report
+endef
+
+pipeline: setup
+	$(call build_then_report,artifacts)
 
 artifacts: $(ARTIFACTS)/.export.done $(ARTIFACTS)/.quantize.done $(SIZES:%=$(ARTIFACTS)/sizes/%/.done) \
 	$(STRIDE8_SIZES:%=$(ARTIFACTS)/sizes_s8/%/.done) $(ARTIFACTS)/imported/.done
 
 # The wider sweep, measured by the report with the rest.
-frontier: $(FRONTIER_SIZES:%=$(ARTIFACTS)/sizes/%/.done) $(FRONTIER_STRIDE8_SIZES:%=$(ARTIFACTS)/sizes_s8/%/.done) \
-	$(ARTIFACTS)/.int16x8.done pipeline
+frontier: setup
+	$(call build_then_report,artifacts $(FRONTIER_SIZES:%=$(ARTIFACTS)/sizes/%/.done) \
+		$(FRONTIER_STRIDE8_SIZES:%=$(ARTIFACTS)/sizes_s8/%/.done) $(ARTIFACTS)/.int16x8.done)
 
-calibration-study: $(CALIBRATION_STUDY:%=$(ARTIFACTS)/calibration_study/%/.done) pipeline
+calibration-study: setup
+	$(call build_then_report,artifacts $(CALIBRATION_STUDY:%=$(ARTIFACTS)/calibration_study/%/.done))
 
 # Reproduces the committed checkpoint: BodyPix 2.0 MobileNetV1 0.75 with its five heads fine-tuned on the
 # train split (the trunk stays BodyPix's; README "Results" says why). About 6 minutes on 2 CPU cores.

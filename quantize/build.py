@@ -13,7 +13,7 @@ from personlab import geometry
 from personlab.data import COCO_DIR, CocoPersons
 from personlab.runtime import LiteRTPredictor
 from quantize import mixed, sqnr
-from quantize.variants import convert, get
+from quantize.variants import Converter, get
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ def quantize(
     from personlab.inference import KerasPredictor
 
     model, config = checkpoint_lib.load(checkpoint, input_hw, stride)
+    converter = Converter(model, images)
     reference = KerasPredictor(checkpoint, input_hw, stride)
     report_images = val_images(coco_dir, sqnr_images, input_hw)
     calibration = {
@@ -75,9 +76,8 @@ def quantize(
         extra = {"quantization": row.to_dict(), **({"calibration": calibration} if row.calibrated else {})}
         if row.float_layers:
             tflite, extra["mixed_precision"] = mixed.mixed_precision(
-                model,
+                converter,
                 row,
-                images,
                 held_back=held_back,
                 reference=reference,
                 predictor=lambda b, name=row.name: LiteRTPredictor(b, describe(b, config, name, checkpoint)),
@@ -85,7 +85,7 @@ def quantize(
                 debug_images=debug_images,
             )
         else:
-            tflite = convert(model, row, images)
+            tflite = converter.convert(row)
         metadata = describe(tflite, config, row.name, checkpoint, extra)
         if len(report_images):
             db = sqnr.measure(reference, LiteRTPredictor(tflite, metadata), report_images)

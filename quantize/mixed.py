@@ -26,7 +26,7 @@ import numpy as np
 from export.tflite import quiet
 from personlab.data import CocoPersons
 from personlab.evaluate import STAT_NAMES, evaluate_model
-from quantize.variants import Variant, check_input, converter
+from quantize.variants import Converter, Variant
 
 log = logging.getLogger(__name__)
 
@@ -61,26 +61,29 @@ class HeldBack:
         return evaluate_model(predictor, self.dataset, self.image_ids)[1][self.metric]
 
 
-def rank_layers(model, variant: Variant, images: np.ndarray, debug_images: int) -> tuple[bytes, list[Layer]]:
-    """The calibrated (not yet quantized) model and its quantizable ops, most sensitive first.
+def rank_layers(converter: Converter, variant: Variant, debug_images: int) -> list[Layer]:
+    """The model's quantizable ops, most sensitive first, on the first `debug_images` calibration images.
 
-    Calibration uses all `images`; the debugger's statistics the first `debug_images` of them.
+    The debugger runs the calibrated model quantized with a NumericVerify op after every quantized op
+    (what QuantizationDebugger builds from a converter, here from the calibration already made).
     """
     import tensorflow as tf
     from ai_edge_litert.interpreter import Interpreter
+    from tensorflow.lite.python import convert as tflite_convert
 
-    debug = images[:debug_images]
+    calibrated = converter.calibrated(variant)
+    debug = converter.images[:debug_images]
     with quiet():
         debugger = tf.lite.experimental.QuantizationDebugger(
-            converter=converter(model, variant, images),
+            quant_debug_model_content=tflite_convert.mlir_quantize(calibrated, enable_numeric_verify=True),
             debug_dataset=lambda: ([image[None].astype(np.float32)] for image in debug),
         )
-    debugger.run()
+        debugger.run()
     dump = io.StringIO()
     debugger.layer_statistics_dump(dump)
-    outputs = Interpreter(model_content=debugger.calibrated_model).get_signature_runner().get_output_details()
+    outputs = Interpreter(model_content=calibrated).get_signature_runner().get_output_details()
     heads = {detail["name"]: head for head, detail in outputs.items()}
-    names = [layer.name for layer in model.layers]
+    names = [layer.name for layer in converter.model.layers]
     layers = [
         Layer(
             row["tensor_name"],
@@ -90,32 +93,12 @@ def rank_layers(model, variant: Variant, images: np.ndarray, debug_images: int) 
         )
         for row in csv.DictReader(io.StringIO(dump.getvalue()))
     ]
-    return debugger.calibrated_model, sorted(layers, key=lambda layer: -layer.rmse_over_scale)
+    return sorted(layers, key=lambda layer: -layer.rmse_over_scale)
 
 
 def _keras_layer(tensor: str, names: Sequence[str]) -> str:
     """The first Keras layer (model order, so a conv before its batch norm) named in a fused op's tensor name."""
     return next((n for n in names if re.search(rf"/{re.escape(n)}(_\d+)?/", tensor)), tensor)
-
-
-def requantize(calibrated: bytes, variant: Variant, float_tensors: Sequence[str]) -> bytes:
-    """The calibrated model quantized as `variant`, the ops producing `float_tensors` left in float.
-
-    This is the converter's own final step (MLIR quantizer on the calibrated model) with the
-    denylist of QuantizationDebugOptions(denylisted_nodes=...). The debugger's
-    get_nondebug_quantized_model makes the same call but cannot set integer input/output types.
-    """
-    import tensorflow as tf
-    from tensorflow.lite.python import convert as tflite_convert
-
-    tflite = tflite_convert.mlir_quantize(
-        calibrated,
-        input_data_type=tf.as_dtype(variant.input_type),
-        output_data_type=tf.as_dtype(variant.output_type),
-        denylisted_nodes=list(float_tensors) or None,
-    )
-    check_input(tflite, variant)
-    return tflite
 
 
 def search(total: int, drop: Callable[[int], float], budget: float) -> tuple[int, dict[int, float]]:
@@ -144,9 +127,8 @@ def search(total: int, drop: Callable[[int], float], budget: float) -> tuple[int
 
 
 def mixed_precision(
-    model,
+    converter: Converter,
     variant: Variant,
-    images: np.ndarray,
     *,
     held_back: HeldBack,
     reference,
@@ -158,12 +140,12 @@ def mixed_precision(
 
     reference: the float model as an inference.Predictor; predictor: artifact bytes -> Predictor.
     """
-    calibrated, layers = rank_layers(model, variant, images, debug_images)
+    layers = rank_layers(converter, variant, debug_images)
     float_score = held_back.score(reference)
     candidates: dict[int, bytes] = {}
 
     def drop(n: int) -> float:
-        candidates[n] = requantize(calibrated, variant, [layer.tensor for layer in layers[:n]])
+        candidates[n] = converter.convert(variant, [layer.tensor for layer in layers[:n]])
         score = held_back.score(predictor(candidates[n]))
         log.info("mixed: %d float layer(s): %s %.4f (float %.4f)", n, held_back.metric, score, float_score)
         return float_score - score
@@ -181,7 +163,7 @@ def mixed_precision(
         "tried": [{"float_layers": k, "drop": v} for k, v in sorted(tried.items())],
         "sensitivity": {
             "statistic": "RMSE / scale of each quantized op against float, same input",
-            "debug_images": min(debug_images, len(images)),
+            "debug_images": min(debug_images, len(converter.images)),
             "ranking": [{"label": la.label, "op": la.op, "rmse_over_scale": la.rmse_over_scale} for la in layers],
         },
     }

@@ -3,15 +3,18 @@
 Like the Ultralytics exporter's format table: every variant is one row, checked once on import,
 and everything else (CLI choices, metadata, tests) reads the rows rather than restating them.
 Settings are the names of tf.lite enums and dtypes, so reading the table needs no TensorFlow;
-only `convert` imports it.
+only `Converter` imports it.
 
 Common to all rows: Optimize.DEFAULT, whose weights are int8 per output channel for convolutions
 (the converter's default; the tests check the scales). Calibrated rows use the calibration images
-(float32 copies of the uint8 letterboxed images, batch 1) as the representative dataset.
+(float32 copies of the uint8 letterboxed images, batch 1) as the representative dataset. The int8
+rows share one calibration run: it does not depend on I/O types or float layers, and it is most of
+a conversion's time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -30,6 +33,11 @@ class Variant:
     input_type: str = "float32"
     output_type: str = "float32"
     float_layers: bool = False  # keep the most sensitive layers in float (quantize.mixed chooses them)
+
+    @property
+    def int8(self) -> bool:
+        """Quantized by the converter's MLIR quantizer from the shared int8 calibration (int16x8 is not)."""
+        return self.calibrated and "TFLITE_BUILTINS_INT8" in self.supported_ops
 
     def to_dict(self) -> dict:
         """The row as JSON data (for the metadata)."""
@@ -118,14 +126,55 @@ def converter(model, variant: Variant, images: np.ndarray):
     return conv
 
 
-def convert(model, variant: Variant, images: np.ndarray) -> bytes:
-    """The converted model (float_layers rows are built by quantize.mixed instead)."""
-    from export.tflite import quiet
+class Converter:
+    """One Keras model converted to any row; the int8 rows from one calibration run."""
 
-    with quiet():
-        tflite = converter(model, variant, images).convert()
-    check_input(tflite, variant)
-    return tflite
+    def __init__(self, model, images: np.ndarray):
+        self.model = model
+        self.images = images
+        self._calibrated: bytes | None = None
+
+    def calibrated(self, variant: Variant) -> bytes:
+        """The float model with the calibration statistics, not yet quantized (the same for every int8 row).
+
+        `_experimental_calibrate_only` is the switch TensorFlow's own QuantizationDebugger sets to stop
+        the converter after calibration; quantizing it (`convert`) is the converter's last step.
+        """
+        if self._calibrated is None:
+            from export.tflite import quiet
+
+            conv = converter(self.model, variant, self.images)
+            conv._experimental_calibrate_only = True
+            with quiet():
+                self._calibrated = conv.convert()
+        return self._calibrated
+
+    def convert(self, variant: Variant, float_tensors: Sequence[str] = ()) -> bytes:
+        """The row's model; for int8 rows the ops producing `float_tensors` stay in float.
+
+        int8 rows: the MLIR quantizer on the shared calibration with the denylist of
+        QuantizationDebugOptions(denylisted_nodes=...), as the converter itself calls it (the debugger's
+        get_nondebug_quantized_model makes the same call but cannot set integer input/output types).
+        """
+        if float_tensors and not variant.int8:
+            raise ValueError(f"variant {variant.name}: only int8 rows can keep layers in float")
+        if variant.int8:
+            import tensorflow as tf
+            from tensorflow.lite.python import convert as tflite_convert
+
+            tflite = tflite_convert.mlir_quantize(
+                self.calibrated(variant),
+                input_data_type=tf.as_dtype(variant.input_type),
+                output_data_type=tf.as_dtype(variant.output_type),
+                denylisted_nodes=list(float_tensors) or None,
+            )
+        else:
+            from export.tflite import quiet
+
+            with quiet():
+                tflite = converter(self.model, variant, self.images).convert()
+        check_input(tflite, variant)
+        return tflite
 
 
 def check_input(tflite: bytes, variant: Variant) -> None:

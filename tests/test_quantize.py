@@ -11,14 +11,15 @@ import pytest
 from ai_edge_litert.interpreter import Interpreter
 
 from calibration import representative
+from export import tflite as export_tflite
 from export.metadata import artifact_name, describe, read_embedded
 from personlab import checkpoint, spec
 from personlab.data import COCO_DIR
 from personlab.inference import KerasPredictor
 from personlab.runtime import LiteRTPredictor
-from quantize import mixed, sqnr
+from quantize import mixed, sqnr, variants
 from quantize.build import quantize, val_images
-from quantize.variants import VARIANTS, Variant, _check
+from quantize.variants import VARIANTS, Converter, Variant, _check
 
 ROOT = Path(__file__).parents[1]
 CHECKPOINT = checkpoint.SHIPPED
@@ -237,6 +238,23 @@ def test_each_variant_runs_without_tensorflow_and_keeps_its_sqnr(litert_outputs,
 # ------------------------------------------------------------------------------------------------ mixed
 
 
+def test_int8_rows_from_the_shared_calibration_equal_the_converters_own(artifacts, calibration_dir, report_images):
+    """Calibrating once for all int8 rows changes no output: each equals a whole conversion of its own."""
+    images, _ = representative.load(calibration_dir)
+    model, _ = checkpoint.load(CHECKPOINT, HW)
+    for name in ("full_int8", "int8_float_io"):
+        with export_tflite.quiet():
+            own = Interpreter(model_content=variants.converter(model, VARIANTS[name], images).convert())
+        own_runner = own.get_signature_runner()
+        shared = LiteRTPredictor.from_file(artifacts[name]).runner
+        (input_name,) = own_runner.get_input_details()
+        image = report_images[0][None].astype(own_runner.get_input_details()[input_name]["dtype"])
+        want, got = own_runner(**{input_name: image}), shared(**{input_name: image})
+        assert want.keys() == got.keys() == set(spec.HEAD_NAMES), name
+        for head in spec.HEAD_NAMES:
+            np.testing.assert_array_equal(got[head], want[head], err_msg=f"{name} {head}")
+
+
 def test_mixed_precision_records_its_choice(metadata):
     doc = metadata["mixed"]["mixed_precision"]
     ranking = doc["sensitivity"]["ranking"]
@@ -278,9 +296,11 @@ def test_mixed_precision_keeps_the_fewest_sensitive_layers_in_float(calibration_
     def predictor(tflite: bytes) -> LiteRTPredictor:
         return LiteRTPredictor(tflite, describe(tflite, config, "mixed", CHECKPOINT))
 
+    converter = Converter(model, images)
+
     def choose(budget: float) -> tuple[bytes, dict]:
         return mixed.mixed_precision(
-            model, VARIANTS["mixed"], images, held_back=proxy, reference=reference, predictor=predictor,
+            converter, VARIANTS["mixed"], held_back=proxy, reference=reference, predictor=predictor,
             budget=budget, debug_images=8,
         )  # fmt: skip
 
