@@ -62,7 +62,7 @@ android-test: android-core
 ANDROID_HOSTILE := 513x513 721x1281
 
 android-bench: android-core
-	java -cp $(ANDROID_BUILD)/classes:$(ANDROID_BUILD)/bench-classes org.personlab.mobile.core.DecoderBench $(ANDROID_GOLDEN) reports/bench/java_decoder.json 200 50
+	java -cp $(ANDROID_BUILD)/classes:$(ANDROID_BUILD)/bench-classes org.personlab.mobile.core.DecoderBench $(ANDROID_GOLDEN) reports/bench/java_decoder.json 200 10
 	test -x $(ANDROID_PY) || $(MAKE) setup
 	mkdir -p $(ANDROID_BUILD)/hostile
 	$(ANDROID_PY) -c "import json, sys; from personlab import spec; \

@@ -16,12 +16,14 @@ import java.util.Map;
 /**
  * Times the Java decoder (one {@link Decoder}, {@link Decoder#decode} on prepared {@link Heads}) per golden
  * frame on the JVM: wall-clock median and p90 and thread-CPU median over {@code runs} timed runs after
- * {@code warmup} untimed passes (CPU time is what a shared, loaded machine distorts least), the bytes the
+ * untimed passes over all frames for at least {@code warmup_s} seconds (the JIT's optimising compiler finishes
+ * the hot methods only after a few seconds; an app decodes for minutes, so the steady state is the figure
+ * that matters), CPU time being what a shared, loaded machine distorts least; the bytes the
  * decoding thread allocates per decode after warm-up (the JVM's per-thread allocation counter), and the
  * frame preprocessing (a 640x480 camera frame, YUV_420_888 turned 90 degrees or RGBA, into the model input).
  * Prints a table and writes a JSON report. Not part of the app: a JVM-only tool (com.sun.management).
  *
- *   java -cp core/build/classes:core/build/bench-classes org.personlab.mobile.core.DecoderBench GOLDEN_DIR OUT_JSON [runs] [warmup]
+ *   java -cp core/build/classes:core/build/bench-classes org.personlab.mobile.core.DecoderBench GOLDEN_DIR OUT_JSON [runs] [warmup_s]
  */
 public final class DecoderBench {
     private DecoderBench() {
@@ -29,13 +31,13 @@ public final class DecoderBench {
 
     public static void main(String[] args) throws IOException {
         if (args.length < 2) {
-            System.err.println("usage: DecoderBench GOLDEN_DIR OUT_JSON [runs=200] [warmup=50 passes over all frames]");
+            System.err.println("usage: DecoderBench GOLDEN_DIR OUT_JSON [runs=200] [warmup_s=10, seconds of passes over all frames]");
             System.exit(2);
         }
         File dir = new File(args[0]);
         File out = new File(args[1]);
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 200;
-        int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 50;
+        double warmupS = args.length > 3 ? Double.parseDouble(args[3]) : 10;
         Metadata meta = Metadata.parse(read(new File(dir, "metadata.json")));
         Map<String, Object> golden = Json.object(Json.parse(read(new File(dir, "golden.json"))), "golden");
         List<Integer> ids = new ArrayList<>();
@@ -51,10 +53,13 @@ public final class DecoderBench {
         }
         Decoder decoder = new Decoder(meta);
         DecoderConfig cfg = DecoderConfig.from(meta);
-        for (int i = 0; i < warmup; i++) { // every frame, so the JIT has compiled all paths and buffers have grown
+        int warmupPasses = 0;
+        long warmupEnd = System.nanoTime() + (long) (warmupS * 1e9);
+        while (System.nanoTime() < warmupEnd) { // every frame, so the JIT has compiled all paths and buffers have grown
             for (Heads heads : inputs) {
                 decoder.decode(heads, cfg);
             }
+            warmupPasses++;
         }
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().getId();
@@ -106,7 +111,8 @@ public final class DecoderBench {
             w.println("  \"os_arch\": \"" + System.getProperty("os.arch") + "\",");
             w.println("  \"available_processors\": " + Runtime.getRuntime().availableProcessors() + ",");
             w.println("  \"runs\": " + runs + ",");
-            w.println("  \"warmup\": " + warmup + ",");
+            w.println(String.format(Locale.ROOT, "  \"warmup_s\": %.1f,", warmupS));
+            w.println("  \"warmup_passes\": " + warmupPasses + ",");
             w.println("  \"frames\": [");
             w.println(String.join(",\n", rows));
             w.println("  ],");
