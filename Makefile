@@ -176,9 +176,10 @@ track-bench: setup $(INT8_ARTIFACT) android-track-bench
 test: setup lint android-test
 	$(BIN)/pytest -q
 
-# ruff, and the layer contracts of DESIGN.md (pyproject.toml [tool.importlinter]).
+# ruff (lint rules and formatting), and the layer contracts of DESIGN.md (pyproject.toml [tool.importlinter]).
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
 clean:
