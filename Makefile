@@ -22,7 +22,7 @@ BUILD_CODE := $(wildcard export/*.py quantize/*.py calibration/*.py) \
 SIZES         := 353x481 721x1281
 STRIDE8_SIZES := 353x481
 # `make frontier` adds a sweep chosen before measuring: squares, 4:3 camera frames in landscape and
-# portrait, a step between, stride 8 at the larger ones; and the int16x8 variant (no fast CPU kernels:
+# portrait, a step between, stride 8 at 257x257 and at the larger ones; and the int16x8 variant (no fast CPU kernels:
 # about a second per invoke, minutes to evaluate).
 FRONTIER_SIZES         := 257x257 385x385 385x513 513x385 481x641 641x481 513x705
 FRONTIER_STRIDE8_SIZES := 257x257 481x641 513x513
@@ -83,7 +83,7 @@ train: setup
 # Representative set: up to 300 random train images, letterboxed at 513x513 (never val).
 calibrate: $(CALIBRATION)/manifest.json
 
-$(CALIBRATION)/manifest.json: | setup
+$(CALIBRATION)/manifest.json: calibration/representative.py | setup
 	$(BIN)/personlab calibrate --out $(CALIBRATION)
 
 export: $(ARTIFACTS)/.export.done
@@ -106,7 +106,7 @@ $(ARTIFACTS)/.int16x8.done: $(MODEL) $(BUILD_CODE) $(CALIBRATION)/manifest.json 
 
 # full_int8 at one more input size (its own calibration set: SIZE_CALIBRATION random train images,
 # shared by both strides).
-$(ARTIFACTS)/sizes/%/calibration/manifest.json: | setup
+$(ARTIFACTS)/sizes/%/calibration/manifest.json: calibration/representative.py | setup
 	$(BIN)/personlab calibrate --input-size $* --size $(SIZE_CALIBRATION) --out $(@D)
 
 $(ARTIFACTS)/sizes/%/.done: $(MODEL) $(BUILD_CODE) $(ARTIFACTS)/sizes/%/calibration/manifest.json | setup

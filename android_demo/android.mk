@@ -7,8 +7,8 @@
 #   android-fixtures  regenerate the golden fixtures from the shipped full-int8 artifact (Python mobile decoder)
 #   android-tracking-fixtures  the Java tracker's golden fixtures (Python tracker on real clips, same artifact)
 #   android-track-bench  Java tracker + One Euro filter time per frame at 5 people -> reports/bench/java_tracker.json
-#   android-assets    copy the shipped models (full int8 for CPU / NNAPI, float16 for GPU, every input size
-#                     built) into android_demo/app/src/main/assets/ for the app
+#   android-assets    copy the shipped models (full int8 for CPU / NNAPI at 513x513 and every other input size
+#                     and stride built, float16 for GPU) into android_demo/app/src/main/assets/ for the app
 #   android-device-fixtures  the golden frames as PNG for the on-device test (connectedAndroidTest)
 #   android-apk       ./gradlew assembleDebug (needs the Android SDK: ANDROID_HOME or local.properties)
 #
@@ -90,8 +90,9 @@ android-assets:
 	test -f $(ANDROID_INT8) || $(MAKE) quantize
 	test -f $(ANDROID_FP16) || $(MAKE) export
 	mkdir -p $(ANDROID_ASSETS)
-	for f in $(ANDROID_ARTS)/personlab_*_full_int8.tflite $(ANDROID_ARTS)/personlab_*_float16.tflite; do \
-		cp $$f $${f%.tflite}.json $(ANDROID_ASSETS)/ || exit 1; done
+	for f in $(ANDROID_ARTS)/personlab_*_full_int8.tflite $(ANDROID_ARTS)/personlab_*_float16.tflite \
+		$(ANDROID_ARTS)/sizes*/*/personlab_*_full_int8.tflite; do \
+		[ -e $$f ] || continue; cp $$f $${f%.tflite}.json $(ANDROID_ASSETS)/ || exit 1; done
 	@ls -l $(ANDROID_ASSETS)
 
 android-device-fixtures:

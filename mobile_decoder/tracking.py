@@ -12,7 +12,7 @@ similarity and the filter one vectorised pass each per frame, which the Java cor
 
     tracker = Tracker.from_metadata(metadata)        # the artifact's "tracker" settings
     tracks = tracker.update(people, time_seconds)   # one Track per tracked person, in people order
-    labels = track_labels(labels, tracks)            # mask-grid labels -> positions in tracks
+    labels = track_labels(labels, tracks, len(people))  # mask-grid labels -> positions in tracks
 """
 
 from __future__ import annotations

@@ -29,7 +29,8 @@ DEFAULT_STRIDE = 16
 DEFAULT_INPUT_SIZE = (513, 513)
 #: Letterbox: keep aspect, centre the image, fill the rest with this RGB value.
 LETTERBOX_FILL = 0
-#: The largest input side accepted anywhere (CLI sizes, metadata): a phone camera frame fits.
+#: The largest input side of a model we build or run (CLI sizes, model inputs): a phone camera frame fits.
+#: mobile_decoder, which imports nothing of ours, bounds the metadata it reads on its own.
 MAX_INPUT_SIDE = 2049
 GROUPS = ("pose", "mask")  # pose heads are required; mask heads come all together or not at all
 KINDS = ("probability", "offset")  # sigmoid in the graph / input pixels, y-planar

@@ -33,7 +33,7 @@ def quantize(
     debug_images: int = 16,
     stride: int | None = None,
 ) -> list[Path]:
-    """Write each variant as personlab_<backbone>_<HxW>_<variant>.tflite (+ .json); returns the .tflite paths.
+    """Write each variant as personlab_<backbone>[_s8]_<HxW>_<variant>.tflite (+ .json); returns the .tflite paths.
 
     sqnr_images: first N val images letterboxed for the per-head SQNR against the float model
     (a report, so val; 0 skips it). budget, metric, held_back_images (default: all train images
