@@ -17,13 +17,15 @@ CALIBRATION := $(ARTIFACTS)/calibration
 # What an artifact's bytes and metadata come from besides the checkpoint: a change here rebuilds.
 BUILD_CODE := $(wildcard export/*.py quantize/*.py calibration/*.py) \
 	$(addprefix personlab/,model.py spec.py decoder_config.py checkpoint.py geometry.py bodypix.py)
+# What a calibration set comes from: the train images chosen, letterboxed.
+CALIBRATION_CODE := $(wildcard calibration/*.py) $(addprefix personlab/,data.py geometry.py spec.py)
 # full_int8 at these input sizes besides 513x513: Google's operating points, PoseNet's 353x481 and
 # BodyPix's 720x1280 (as stride*k+1); and at output stride 8 (the same weights, dilated: finer grids).
 SIZES         := 353x481 721x1281
 STRIDE8_SIZES := 353x481
 # `make frontier` adds a sweep chosen before measuring: squares, 4:3 camera frames in landscape and
-# portrait, a step between, stride 8 at 257x257 and at the larger ones; and the int16x8 variant (no fast CPU kernels:
-# about a second per invoke, minutes to evaluate).
+# portrait, a step between, stride 8 at 257x257 and at the larger ones; and the int16x8 variant (no fast
+# CPU kernels: about a second per invoke, minutes to evaluate).
 FRONTIER_SIZES         := 257x257 385x385 385x513 513x385 481x641 641x481 513x705
 FRONTIER_STRIDE8_SIZES := 257x257 481x641 513x513
 SIZE_CALIBRATION := 128
@@ -83,7 +85,7 @@ train: setup
 # Representative set: up to 300 random train images, letterboxed at 513x513 (never val).
 calibrate: $(CALIBRATION)/manifest.json
 
-$(CALIBRATION)/manifest.json: calibration/representative.py | setup
+$(CALIBRATION)/manifest.json: $(CALIBRATION_CODE) | setup
 	$(BIN)/personlab calibrate --out $(CALIBRATION)
 
 export: $(ARTIFACTS)/.export.done
@@ -106,7 +108,7 @@ $(ARTIFACTS)/.int16x8.done: $(MODEL) $(BUILD_CODE) $(CALIBRATION)/manifest.json 
 
 # full_int8 at one more input size (its own calibration set: SIZE_CALIBRATION random train images,
 # shared by both strides).
-$(ARTIFACTS)/sizes/%/calibration/manifest.json: calibration/representative.py | setup
+$(ARTIFACTS)/sizes/%/calibration/manifest.json: $(CALIBRATION_CODE) | setup
 	$(BIN)/personlab calibrate --input-size $* --size $(SIZE_CALIBRATION) --out $(@D)
 
 $(ARTIFACTS)/sizes/%/.done: $(MODEL) $(BUILD_CODE) $(ARTIFACTS)/sizes/%/calibration/manifest.json | setup
